@@ -1,0 +1,45 @@
+// Challenge-response digests (CRAM-MD5, APOP) and constant-time comparison.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "authd/api/secret.hpp"
+
+namespace authd::passwords {
+
+// Constant-time equality of two byte strings (the lengths may leak, the
+// contents do not).
+bool equal_constant_time(std::string_view a, std::string_view b) noexcept;
+
+// Hex digests compared case-insensitively in constant time.
+bool equal_hex_constant_time(std::string_view a, std::string_view b) noexcept;
+
+// The HMAC-MD5 context of a password: the MD5 states after the inner and the
+// outer padded key blocks (32 bytes). It is what "{CRAM-MD5}" stores, as 64
+// hex digits in Dovecot's byte order, and it is password-equivalent for
+// CRAM-MD5, so it wipes itself.
+class CramMd5Context {
+ public:
+  CramMd5Context() = default;
+  CramMd5Context(const CramMd5Context&) = delete;
+  CramMd5Context& operator=(const CramMd5Context&) = delete;
+  ~CramMd5Context() { wipe_memory(bytes.data(), bytes.size()); }
+
+  static void from_password(std::string_view password, CramMd5Context& out);
+  // Parse 64 hex digits; false if malformed.
+  static bool from_hex(std::string_view hex, CramMd5Context& out);
+  std::string to_hex() const;
+
+  std::array<std::uint8_t, 32> bytes{};
+};
+
+// Lower-case hex HMAC-MD5 of `challenge` under the key the context stands for.
+std::string cram_md5_response(const CramMd5Context& context, std::string_view challenge);
+
+// Lower-case hex MD5 of challenge + password (RFC 1939 APOP).
+std::string apop_digest(std::string_view challenge, const Secret& password);
+
+}  // namespace authd::passwords
