@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,15 @@ enum class Cost {
 
 enum class LogLevel { Debug, Info, Warning, Error };
 
+// A password scheme as the registry describes it.
+struct SchemeTraits {
+  std::string_view name;  // canonical name, e.g. "SSHA", "SHA512-CRYPT"
+  bool weak = false;      // plain text, unsalted digests, DES
+  bool allowed = true;    // false when weak and the configuration refuses weak schemes
+  bool slow = false;      // costly to check: belongs on the worker pool
+  int cost_rank = 0;      // relative cost of one check; higher is slower
+};
+
 // What authd offers to every backend.
 class HostServices {
  public:
@@ -66,9 +76,13 @@ class HostServices {
   // string) with authd's scheme registry and its weak-scheme policy.
   // Accept, Reject(WrongPassword) or Reject(UnusableSecret).
   virtual Verdict check_password(std::string_view stored, const Secret& password) const = 0;
-  // Whether checking a password against `stored` is costly (crypt family,
-  // PBKDF2, Argon2) and so belongs on the worker pool.
-  virtual bool is_slow_scheme(std::string_view stored) const = 0;
+  // What the registry knows of the scheme of `stored`; nullopt when no
+  // scheme recognises it.
+  virtual std::optional<SchemeTraits> scheme_of(std::string_view stored) const = 0;
+  // A stored value with the scheme, salt and parameters of `like` but for a
+  // random password nobody knows: the timing_reference() of a backend.
+  // Empty if `like` is malformed.
+  virtual std::string timing_dummy(std::string_view like) const = 0;
   // Write a line to authd's log. Never pass a secret.
   virtual void log(LogLevel level, std::string_view message) const = 0;
 };

@@ -27,6 +27,7 @@ enum class RejectReason {
   EmptyPassword,
   MalformedName,
   UnusableSecret,  // the stored value cannot be used (weak scheme refused, malformed hash)
+  UnsupportedMethod,  // the stored value cannot serve this challenge-response method (a one-way hash)
   Other,
 };
 

@@ -1,0 +1,12 @@
+// The backends compiled into authd. Adding one is adding a line here: there
+// is no registration by static initialisation.
+#include "authd/plugin_loader.hpp"
+#include "passwd-file/passwd_file_backend.hpp"
+
+namespace authd {
+
+void register_builtin_backends(BackendTypes& types) {
+  types.add(describe_backend<passwd_file::PasswdFileBackend>(), "built-in");
+}
+
+}  // namespace authd

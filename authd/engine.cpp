@@ -1,0 +1,575 @@
+#include "authd/engine.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "authd/account_name.hpp"
+#include "passwords/challenge.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/response.hpp"
+
+namespace authd {
+
+namespace {
+
+// Reading pauses while this much output waits for the host to read it.
+constexpr std::size_t max_buffered_output = std::size_t{4} << 20;
+
+Operation operation_of(protocol::Command command) {
+  switch (command) {
+    case protocol::Command::Sasl: return Operation::Credentials;
+    case protocol::Command::New: return Operation::Exists;
+    default: return Operation::Verify;
+  }
+}
+
+std::string upper_ascii(std::string_view text) {
+  std::string result(text);
+  for (char& c : result)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return result;
+}
+
+class FdFlags {
+ public:
+  FdFlags(int fd) : fd_(fd), flags_(fd >= 0 ? ::fcntl(fd, F_GETFL) : -1) {
+    if (flags_ >= 0) ::fcntl(fd_, F_SETFL, flags_ | O_NONBLOCK);
+  }
+  ~FdFlags() {
+    if (flags_ >= 0) ::fcntl(fd_, F_SETFL, flags_);
+  }
+  FdFlags(const FdFlags&) = delete;
+  FdFlags& operator=(const FdFlags&) = delete;
+
+ private:
+  int fd_;
+  int flags_;
+};
+
+}  // namespace
+
+// One request in flight. Only the dispatcher touches it, except while a
+// worker runs one step: the worker then reads the request fields and writes
+// `verdict` and `stored`, and hands the job back through Completions, whose
+// mutex orders those writes before the dispatcher's reads.
+struct Engine::Job {
+  std::uint64_t id = 0;
+  protocol::Request request;
+  CanonicalAccount account;
+  const Route* route = nullptr;
+  std::size_t step = 0;          // index in route->backends
+  bool timing_dummy = false;     // checking the unknown name's dummy, not a backend
+  std::string dummy;             // the stored value checked for timing
+  Clock::time_point deadline;
+  Verdict verdict;               // result of the last step
+  Secret stored;                 // SASL: what the backend holds
+  std::string answered_by;       // backend name, for the log
+
+  Operation operation() const { return operation_of(request.command); }
+};
+
+class Engine::Completions {
+ public:
+  Completions() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  }
+  ~Completions() { ::close(fd_); }
+  int fd() const noexcept { return fd_; }
+
+  void push(std::uint64_t id) {
+    bool wake;
+    {
+      std::lock_guard lock(mutex_);
+      wake = ids_.empty();
+      ids_.push_back(id);
+    }
+    if (wake) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] auto n = ::write(fd_, &one, sizeof one);
+    }
+  }
+  void take(std::vector<std::uint64_t>& out) {
+    std::uint64_t count;
+    [[maybe_unused]] auto n = ::read(fd_, &count, sizeof count);
+    std::lock_guard lock(mutex_);
+    out.swap(ids_);
+  }
+
+ private:
+  int fd_;
+  std::mutex mutex_;
+  std::vector<std::uint64_t> ids_;
+};
+
+Engine::Engine(const Config& config, const Routes& routes, EngineServices& services)
+    : config_(config),
+      routes_(routes),
+      services_(services),
+      policy_{config.hide_unknown, config.reject_text},
+      pool_(config.workers, config.max_queued),
+      completions_(std::make_unique<Completions>()),
+      reader_(protocol::max_request_line) {}
+
+Engine::~Engine() = default;
+
+void Engine::answer(std::string_view seq, protocol::Status status, std::string_view text) {
+  protocol::append_response(out_, seq, status, text);
+  if (status == protocol::Status::Failure) ++stats_.failed;
+  else if (status == protocol::Status::Error) ++stats_.rejected;
+  else ++stats_.accepted;
+}
+
+void Engine::handle_line(std::string_view line, bool overlong) {
+  if (!input_open_) return;  // after QUIT, the rest is not read
+  if (overlong) {
+    if (auto seq = protocol::leading_sequence(line)) {
+      ++stats_.requests;
+      answer(*seq, protocol::Status::Error, answer_text::too_long);
+    } else {
+      ++stats_.unanswerable;
+    }
+    services_.log(LogLevel::Warning, "discarded a request line longer than " +
+                                         std::to_string(protocol::max_request_line) + " bytes");
+    return;
+  }
+  auto parsed = protocol::parse_request(line);
+  if (auto* error = std::get_if<protocol::RequestError>(&parsed)) {
+    if (error->seq.empty()) {
+      ++stats_.unanswerable;
+      services_.log(LogLevel::Warning, "ignored a line without a sequence number: " + error->message);
+      return;
+    }
+    ++stats_.requests;
+    answer(error->seq, protocol::Status::Error, error->message);
+    return;
+  }
+  ++stats_.requests;
+  start(std::move(std::get<protocol::Request>(parsed)));
+}
+
+void Engine::start(protocol::Request request) {
+  using protocol::Command;
+  switch (request.command) {
+    case Command::Intf: {
+      const auto version = std::min<std::uint64_t>(request.version, protocol::protocol_version);
+      protocol::append_intf_response(out_, request.seq, version, config_.intf_reply_intf);
+      ++stats_.accepted;
+      return;
+    }
+    case Command::Quit:
+      answer(request.seq, protocol::Status::Ok, {});
+      input_open_ = false;
+      return;
+    case Command::Sasl: {
+      const std::string method = upper_ascii(request.method);
+      if (method != "CRAM-MD5" && method != "APOP") {
+        answer(request.seq, protocol::Status::Error, answer_text::unsupported_method);
+        return;
+      }
+      request.method = method;
+      break;
+    }
+    case Command::Vrfy:
+    case Command::New:
+      break;
+  }
+
+  auto job = std::make_shared<Job>();
+  job->request = std::move(request);
+  const Question question = job->request.command == Command::New ? Question::Existence : Question::Password;
+  auto account = split_account_name(job->request.account);
+  if (!account) {
+    const Verdict malformed = Verdict::reject(RejectReason::MalformedName);
+    append_answer(out_, job->request.seq, question, malformed, policy_);
+    ++stats_.rejected;
+    log_request(*job, malformed);
+    return;
+  }
+  job->account = std::move(*account);
+  if (question == Question::Password && job->request.secret.empty()) {
+    finish(*job, Verdict::reject(RejectReason::EmptyPassword));
+    return;
+  }
+  job->route = routes_.find(job->account.domain());
+  if (job->route == nullptr) {
+    finish(*job, Verdict::unknown_name());
+    return;
+  }
+  if (job->request.command == Command::Sasl && !job->route->any_credentials) {
+    // No backend of this route can ever serve it: the same for every name.
+    answer(job->request.seq, protocol::Status::Error, answer_text::unsupported_method);
+    return;
+  }
+  job->id = next_id_++;
+  job->deadline = Clock::now() + config_.request_timeout;
+  advance(job);
+}
+
+// Walk the route: run cheap steps here, hand blocking ones to a worker and
+// return; step_done() picks the walk up again.
+void Engine::advance(const std::shared_ptr<Job>& job) {
+  for (;;) {
+    const auto& backends = job->route->backends;
+    if (job->request.command == protocol::Command::Sasl)
+      while (job->step < backends.size() && !backends[job->step]->backend->supports_credentials()) ++job->step;
+    if (job->step >= backends.size()) {
+      if (job->request.command == protocol::Command::Vrfy) start_timing_dummy(job);
+      else finish(*job, Verdict::unknown_name());
+      return;
+    }
+    if (!run_step_here_or_queue(job)) return;
+    if (job->verdict.kind != VerdictKind::UnknownName) {
+      if (job->request.command == protocol::Command::Sasl) finish_sasl(*job);
+      else finish(*job, job->verdict);
+      return;
+    }
+    ++job->step;
+  }
+}
+
+namespace {
+
+Verdict call_backend(Backend& backend, Operation op, const Account& account, const protocol::Request& request,
+                     Secret& stored) noexcept {
+  try {
+    switch (op) {
+      case Operation::Verify: return backend.verify(account, request.secret, request.mode);
+      case Operation::Credentials: stored.clear(); return backend.credentials(account, stored);
+      case Operation::Exists: return backend.exists(account);
+    }
+    return Verdict::temp_fail("unknown operation");
+  } catch (const std::exception& e) {
+    return Verdict::temp_fail(std::string("backend error: ") + e.what());
+  } catch (...) {
+    return Verdict::temp_fail("backend error");
+  }
+}
+
+}  // namespace
+
+// Runs the current step on this thread if it is cheap (true), or queues it
+// for a worker (false). A full queue answers the request as overloaded.
+bool Engine::run_step_here_or_queue(const std::shared_ptr<Job>& job) {
+  const NamedBackend& named = *job->route->backends[job->step];
+  const Account account = job->account.account();
+  Cost cost = Cost::Blocking;
+  try {
+    cost = named.backend->cost(job->operation(), account);
+  } catch (...) {
+    cost = Cost::Blocking;
+  }
+  job->answered_by = named.name;
+  if (cost == Cost::Cheap) {
+    job->verdict = call_backend(*named.backend, job->operation(), account, job->request, job->stored);
+    return true;
+  }
+  if (!pending_.count(job->id)) {
+    pending_.emplace(job->id, job);
+    deadlines_.emplace_back(job->deadline, job->id);
+  }
+  auto* completions = completions_.get();
+  const bool queued = pool_.try_submit([job, completions, backend = named.backend.get()] {
+    if (Clock::now() >= job->deadline) {
+      job->verdict = Verdict::temp_fail("deadline passed while queued");
+    } else {
+      job->verdict = call_backend(*backend, job->operation(), job->account.account(), job->request, job->stored);
+    }
+    completions->push(job->id);
+  });
+  if (!queued) {
+    pending_.erase(job->id);
+    answer(job->request.seq, protocol::Status::Failure, answer_text::overloaded);
+    services_.log(LogLevel::Warning, "worker queue full (" + std::to_string(config_.max_queued) +
+                                         " requests): answered FAILURE");
+  }
+  return false;
+}
+
+void Engine::step_done(const std::shared_ptr<Job>& job) {
+  if (job->timing_dummy) {
+    finish(*job, Verdict::unknown_name());
+    return;
+  }
+  if (job->verdict.kind != VerdictKind::UnknownName) {
+    if (job->request.command == protocol::Command::Sasl) finish_sasl(*job);
+    else finish(*job, job->verdict);
+    return;
+  }
+  ++job->step;
+  advance(job);
+}
+
+// An unknown name is checked against a dummy of the slowest scheme its route
+// holds, so that it costs what a wrong password costs; the result is dropped.
+void Engine::start_timing_dummy(const std::shared_ptr<Job>& job) {
+  int best_rank = -1;
+  bool slow = false;
+  for (const NamedBackend* named : job->route->backends) {
+    std::string reference;
+    try {
+      reference = named->backend->timing_reference();
+    } catch (...) {
+      continue;
+    }
+    if (reference.empty()) continue;
+    if (auto traits = services_.scheme_of(reference); traits && traits->cost_rank > best_rank) {
+      best_rank = traits->cost_rank;
+      slow = traits->slow;
+      job->dummy = std::move(reference);
+    }
+  }
+  if (job->dummy.empty()) {
+    finish(*job, Verdict::unknown_name());
+    return;
+  }
+  job->timing_dummy = true;
+  if (!slow) {
+    (void)services_.check_password(job->dummy, job->request.secret);
+    finish(*job, Verdict::unknown_name());
+    return;
+  }
+  if (!pending_.count(job->id)) {
+    pending_.emplace(job->id, job);
+    deadlines_.emplace_back(job->deadline, job->id);
+  }
+  auto* completions = completions_.get();
+  auto* services = &services_;
+  if (!pool_.try_submit([job, completions, services] {
+        if (Clock::now() < job->deadline) (void)services->check_password(job->dummy, job->request.secret);
+        completions->push(job->id);
+      })) {
+    pending_.erase(job->id);
+    answer(job->request.seq, protocol::Status::Failure, answer_text::overloaded);
+  }
+}
+
+// SASL: the backend gave the stored secret; compute what the client should
+// have sent and compare in constant time.
+void Engine::finish_sasl(Job& job) {
+  if (job.verdict.kind != VerdictKind::Accept) {
+    finish(job, job.verdict);
+    return;
+  }
+  const auto& registry = services_.registry();
+  const auto traits = services_.scheme_of(job.stored.view());
+  if (traits && !traits->allowed) {
+    finish(job, Verdict::reject(RejectReason::UnusableSecret,
+                                "stored password uses the weak scheme " + std::string(traits->name) +
+                                    ", refused by allow_weak_schemes = false"));
+    return;
+  }
+  std::string expected;
+  if (job.request.method == "CRAM-MD5") {
+    passwords::CramMd5Context context;
+    if (registry.cram_md5_context(job.stored.view(), context))
+      expected = passwords::cram_md5_response(context, job.request.challenge);
+  } else {
+    Secret clear;
+    if (registry.clear_text(job.stored.view(), clear))
+      expected = passwords::apop_digest(job.request.challenge, clear);
+  }
+  job.stored.clear();
+  if (expected.empty()) {
+    finish(job, Verdict::reject(RejectReason::UnsupportedMethod, "only a one-way hash is stored"));
+    return;
+  }
+  const bool match = passwords::equal_hex_constant_time(expected, job.request.secret.view());
+  wipe_memory(expected.data(), expected.size());
+  finish(job, match ? Verdict::accept() : Verdict::reject(RejectReason::WrongPassword));
+}
+
+void Engine::finish(Job& job, const Verdict& verdict) {
+  if (job.id != 0) pending_.erase(job.id);
+  const Question question =
+      job.request.command == protocol::Command::New ? Question::Existence : Question::Password;
+  append_answer(out_, job.request.seq, question, verdict, policy_);
+  switch (verdict.kind) {
+    case VerdictKind::Accept: ++stats_.accepted; break;
+    case VerdictKind::TempFail: ++stats_.failed; break;
+    default: ++stats_.rejected; break;
+  }
+  log_request(job, verdict);
+}
+
+void Engine::log_request(const Job& job, const Verdict& verdict) const {
+  const bool problem = verdict.kind == VerdictKind::TempFail ||
+                       (verdict.kind == VerdictKind::Reject && verdict.reason == RejectReason::UnusableSecret);
+  const LogLevel level = problem ? LogLevel::Warning : LogLevel::Debug;
+  if (!services_.logger().enabled(level)) return;
+  std::string line;
+  switch (job.request.command) {
+    case protocol::Command::Vrfy: line = "VRFY "; break;
+    case protocol::Command::Sasl: line = "SASL(" + job.request.method + ") "; break;
+    case protocol::Command::New: line = "NEW "; break;
+    default: break;
+  }
+  line += job.account.full().empty() ? std::string("(malformed name)") : std::string(job.account.full());
+  if (!job.request.mode.empty()) line += " (" + job.request.mode + ")";
+  switch (verdict.kind) {
+    case VerdictKind::Accept: line += ": accepted"; break;
+    case VerdictKind::Reject: line += ": rejected"; break;
+    case VerdictKind::UnknownName: line += ": unknown name"; break;
+    case VerdictKind::TempFail: line += ": temporary failure"; break;
+  }
+  if (!job.answered_by.empty() && verdict.kind != VerdictKind::UnknownName) line += " by " + job.answered_by;
+  if (!verdict.detail.empty()) line += " (" + verdict.detail + ")";
+  services_.log(level, line);
+}
+
+void Engine::drain_completions() {
+  std::vector<std::uint64_t> ids;
+  completions_->take(ids);
+  for (auto id : ids) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) continue;  // answered at its deadline already
+    auto job = it->second;
+    step_done(job);
+  }
+}
+
+void Engine::expire(Clock::time_point now, bool shutting_down) {
+  while (!deadlines_.empty() && (shutting_down || deadlines_.front().first <= now)) {
+    const auto id = deadlines_.front().second;
+    deadlines_.pop_front();
+    auto it = pending_.find(id);
+    if (it == pending_.end()) continue;
+    Job& job = *it->second;
+    const auto text = shutting_down ? answer_text::shutting_down : answer_text::timed_out;
+    protocol::append_response(out_, job.request.seq, protocol::Status::Failure, text);
+    ++stats_.failed;
+    ++stats_.timed_out;
+    log_request(job, Verdict::temp_fail(std::string(text)));
+    pending_.erase(it);
+  }
+}
+
+// Write what the host can take now; false when standard output is gone.
+bool Engine::flush_output(int out_fd) {
+  std::size_t done = 0;
+  while (done < out_.size()) {
+    const ssize_t n = ::write(out_fd, out_.data() + done, out_.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    out_.clear();
+    return false;
+  }
+  out_.erase(0, done);
+  return true;
+}
+
+int Engine::run(int in_fd, int out_fd, int stop_fd) {
+  FdFlags in_flags(in_fd);
+  FdFlags out_flags(out_fd);
+  Clock::time_point shutdown_deadline{};
+  bool output_open = true;
+
+  for (;;) {
+    drain_completions();
+    const auto now = Clock::now();
+    expire(now, false);
+    if (!input_open_ && shutdown_deadline == Clock::time_point{}) shutdown_deadline = now + config_.shutdown_grace;
+    if (!input_open_ && now >= shutdown_deadline) expire(now, true);
+
+    info_lines_.clear();
+    services_.logger().take_info_lines(info_lines_);
+    for (const auto& line : info_lines_) protocol::append_info(out_, line);
+    if (output_open && !out_.empty()) output_open = flush_output(out_fd);
+    if (!output_open) {
+      services_.log(LogLevel::Warning, "standard output closed: the host is gone, stopping");
+      input_open_ = false;
+      expire(now, true);
+      break;
+    }
+    if (!input_open_ && pending_.empty() && out_.empty()) break;
+    if (!input_open_ && pending_.empty() && now >= shutdown_deadline + std::chrono::milliseconds(500)) break;
+
+    pollfd fds[4];
+    nfds_t count = 0;
+    const bool want_input = input_open_ && out_.size() < max_buffered_output;
+    int input_index = -1, output_index = -1, stop_index = -1;
+    if (want_input) {
+      input_index = static_cast<int>(count);
+      fds[count++] = {in_fd, POLLIN, 0};
+    }
+    if (!out_.empty()) {
+      output_index = static_cast<int>(count);
+      fds[count++] = {out_fd, POLLOUT, 0};
+    }
+    fds[count++] = {completions_->fd(), POLLIN, 0};
+    if (stop_fd >= 0 && input_open_) {
+      stop_index = static_cast<int>(count);
+      fds[count++] = {stop_fd, POLLIN, 0};
+    }
+
+    int timeout_ms = -1;
+    auto wake_at = Clock::time_point::max();
+    if (!deadlines_.empty()) wake_at = deadlines_.front().first;
+    if (!input_open_) wake_at = std::min(wake_at, shutdown_deadline);
+    if (wake_at != Clock::time_point::max()) {
+      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake_at - now).count();
+      timeout_ms = static_cast<int>(std::clamp<long long>(wait, 0, 60000));
+    }
+    if (!out_.empty() && !input_open_) timeout_ms = timeout_ms < 0 ? 100 : std::min(timeout_ms, 100);
+
+    const int ready = ::poll(fds, count, timeout_ms);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      services_.log(LogLevel::Error, std::string("poll failed: ") + std::strerror(errno));
+      input_open_ = false;
+      continue;
+    }
+    if (stop_index >= 0 && (fds[stop_index].revents & POLLIN)) {
+      signalfd_siginfo info{};
+      [[maybe_unused]] auto n = ::read(stop_fd, &info, sizeof info);
+      services_.log(LogLevel::Info, "signal " + std::to_string(info.ssi_signo) + ": finishing the requests in flight");
+      input_open_ = false;
+    }
+    if (output_index >= 0 && (fds[output_index].revents & (POLLERR | POLLHUP)) && !(fds[output_index].revents & POLLOUT))
+      output_open = false;
+    if (input_index >= 0 && (fds[input_index].revents & (POLLIN | POLLHUP | POLLERR))) {
+      auto space = reader_.prepare();
+      const ssize_t n = ::read(in_fd, space.data(), space.size());
+      if (n > 0) {
+        reader_.commit(static_cast<std::size_t>(n));
+        while (input_open_) {
+          auto line = reader_.next();
+          if (!line) break;
+          handle_line(line->text, line->overlong);
+        }
+      } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        if (auto line = reader_.finish()) handle_line(line->text, line->overlong);
+        if (input_open_) services_.log(LogLevel::Info, "end of input: finishing the requests in flight");
+        input_open_ = false;
+      }
+    }
+  }
+
+  if (!out_.empty() && output_open) {
+    // Last answers: wait briefly for the host to take them.
+    const auto limit = Clock::now() + std::chrono::milliseconds(500);
+    while (!out_.empty() && Clock::now() < limit && flush_output(out_fd)) {
+      pollfd fd{out_fd, POLLOUT, 0};
+      ::poll(&fd, 1, 50);
+    }
+  }
+  workers_stuck_ = !pool_.join_for(std::chrono::milliseconds(200));
+  services_.log(LogLevel::Info, "stopped: " + std::to_string(stats_.requests) + " requests, " +
+                                    std::to_string(stats_.accepted) + " accepted, " + std::to_string(stats_.rejected) +
+                                    " rejected, " + std::to_string(stats_.failed) + " failed (" +
+                                    std::to_string(stats_.timed_out) + " timed out), " +
+                                    std::to_string(stats_.unanswerable) + " lines without a sequence number");
+  return 0;
+}
+
+}  // namespace authd
