@@ -17,10 +17,10 @@ bool equal_constant_time(std::string_view a, std::string_view b) noexcept;
 // Hex digests compared case-insensitively in constant time.
 bool equal_hex_constant_time(std::string_view a, std::string_view b) noexcept;
 
-// The HMAC-MD5 context of a password: the MD5 states after the inner and the
-// outer padded key blocks (32 bytes). It is what "{CRAM-MD5}" stores, as 64
-// hex digits in Dovecot's byte order, and it is password-equivalent for
-// CRAM-MD5, so it wipes itself.
+// The HMAC-MD5 context of a password: the MD5 states after the outer and the
+// inner padded key blocks (32 bytes, each state as four little-endian words,
+// Dovecot's order). It is what "{CRAM-MD5}" stores, as 64 hex digits, and it
+// is password-equivalent for CRAM-MD5, so it wipes itself.
 class CramMd5Context {
  public:
   CramMd5Context() = default;
