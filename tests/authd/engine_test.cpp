@@ -2,6 +2,7 @@
 // uniform answer, driven over pipes with the configurable test backend.
 #include <set>
 
+
 #include "engine_harness.hpp"
 
 namespace authd::testing {
@@ -232,6 +233,8 @@ TEST(Engine, BadLines) {
   h.send_line("5  VRFY  joe@example.com  secret");
   h.send(std::string("6 VRFY joe@example.com sec\0ret\n", 31));
   h.send_line("7 VRFY joe@example.com \"unterminated");
+  h.send_line("8 VRFY joe@example.com\tsecret");  // a tab is a byte of the name, not a separator
+  h.send_line("9\tVRFY joe@example.com secret");  // so this line has no usable number
   EXPECT_EQ(h.read_line(), "1 ERROR unknown command");
   EXPECT_EQ(h.read_line(), "2 ERROR VRFY needs name@domain and password");
   EXPECT_EQ(h.read_line(), "3 OK");
@@ -239,9 +242,10 @@ TEST(Engine, BadLines) {
   EXPECT_EQ(h.read_line(), "5 OK");
   EXPECT_EQ(h.read_line(), "6 ERROR invalid NUL byte in request");
   EXPECT_EQ(h.read_line(), "7 ERROR malformed quoted string");
+  EXPECT_EQ(h.read_line(), "8 ERROR VRFY needs name@domain and password");
   EXPECT_EQ(h.read_line(300ms), std::nullopt);
   EXPECT_EQ(h.finish(), 0);
-  EXPECT_EQ(h.engine().stats().unanswerable, 4u);
+  EXPECT_EQ(h.engine().stats().unanswerable, 5u);
 }
 
 TEST(Engine, OverlongLineIsDiscardedWholeAndTheNextIsServed) {
@@ -260,6 +264,36 @@ TEST(Engine, PasswordsArriveDecoded) {
   EXPECT_EQ(h.ask(R"(1 VRFY joe@example.com "a b\"c\\d\195\169")"), "1 OK");
   EXPECT_EQ(h.ask("2 VRFY joe@example.com \"a b\\\"c\\\\d\xc3\xa9\""), "2 OK");
   EXPECT_EQ(h.ask("3 VRFY joe@example.com a"), "3 ERROR incorrect account name or password");
+}
+
+TEST(Engine, InvalidUtf8IsPassedThroughUntouched) {
+  TempDir dir;
+  const auto path = dir.file("users", "j\xc3\xb6rg\xff@example.com:{PLAIN}\xff\xfe\x80 x\n");
+  EngineHarness h(config("allow_weak_schemes = true",
+                         "[[backend]]\nname = \"t\"\ntype = \"passwd-file\"\npath = \"" + path + "\"\n"));
+  EXPECT_EQ(h.ask("1 VRFY J\xc3\xb6rg\xff@example.com \"\xff\xfe\x80 x\""), "1 OK");
+  EXPECT_EQ(h.ask("2 VRFY j\xc3\x96rg\xff@example.com \"\xff\xfe\x80 x\""), "2 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("3 VRFY J\xc3\xb6rg\xff@example.com \"\\255\\254\\128 x\""), "3 OK");
+}
+
+TEST(Engine, UnknownNamesCostWhatAWrongPasswordCosts) {
+  // A slow hash: without the dummy check an unknown name would be answered
+  // a thousand times faster than a wrong password.
+  TempDir dir;
+  // mkpasswd -m sha-512 -R 40000 -S abcdefghijklmnop right
+  const std::string slow = "$6$rounds=40000$abcdefghijklmnop$jhkf4gUpqBXeU6Ixu6Ihd1UWr2KsXmnnx6GgoONxo3uKYWSFkaC61dL/"
+                           "vdawCdTVDzXmd4mVne7UlxwIbMoxR/";
+  const auto path = dir.file("users", "joe@example.com:" + slow + "\n");
+  EngineHarness h(config("workers = 1", "[[backend]]\nname = \"t\"\ntype = \"passwd-file\"\npath = \"" + path + "\"\n"));
+  auto time_of = [&](const std::string& request) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto answer = h.ask(request);
+    EXPECT_EQ(answer.substr(answer.find(' ')), " ERROR incorrect account name or password");
+    return std::chrono::steady_clock::now() - start;
+  };
+  const auto wrong = time_of("1 VRFY joe@example.com wrong");
+  const auto unknown = time_of("2 VRFY nobody@example.com wrong");
+  EXPECT_GT(unknown * 3, wrong) << "wrong password " << wrong.count() << " ns, unknown name " << unknown.count() << " ns";
 }
 
 TEST(Engine, LongPasswords) {
