@@ -17,7 +17,7 @@ namespace authd {
 
 std::string ConfigIssue::to_string() const {
   std::string text = file;
-  if (line > 0) text += ":" + std::to_string(line);
+  if (line > 0) text.append(":").append(std::to_string(line));
   text += ": ";
   if (!key.empty()) text += key + ": ";
   return text + message;

@@ -87,10 +87,11 @@ std::shared_ptr<const PasswordTable> PasswdFileBackend::load(FileState& state, s
 
   std::vector<LoadProblem> problems;
   auto table = PasswordTable::parse(std::move(content), host_, problems);
-  for (const auto& problem : problems)
-    host_.log(LogLevel::Warning, "backend " + name_ + ": " + path_ +
-                                     (problem.line ? ":" + std::to_string(problem.line) : std::string()) + ": " +
-                                     problem.message);
+  for (const auto& problem : problems) {
+    std::string where = "backend " + name_ + ": " + path_;
+    if (problem.line != 0) where.append(":").append(std::to_string(problem.line));
+    host_.log(LogLevel::Warning, where + ": " + problem.message);
+  }
   return table;
 }
 
