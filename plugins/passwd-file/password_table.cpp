@@ -18,12 +18,28 @@ std::uint64_t hash_bytes(std::uint64_t h, std::string_view bytes) noexcept {
 }
 
 // The hash of "name@domain" computed from its two parts, so a lookup never
-// has to build the joined string.
+// has to build the joined string. FNV-1a alone spreads names that differ in
+// a few digits poorly over the low bits the index uses; the final mix
+// (MurmurHash3's) fixes that.
 std::uint64_t hash_account(std::string_view name, std::string_view domain) noexcept {
   std::uint64_t h = hash_bytes(fnv_offset, name);
   h = (h ^ static_cast<unsigned char>('@')) * fnv_prime;
-  return hash_bytes(h, domain);
+  h = hash_bytes(h, domain);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
 }
+
+// A slot holds the entry number + 1 in its low half and the high half of the
+// name's hash in its high half, so most mismatches are seen without touching
+// the entry or its bytes.
+constexpr std::uint64_t slot_of(std::uint32_t entry, std::uint64_t hash) noexcept {
+  return (hash & 0xffffffff00000000ull) | (static_cast<std::uint64_t>(entry) + 1);
+}
+constexpr std::uint32_t entry_of(std::uint64_t slot) noexcept { return static_cast<std::uint32_t>(slot) - 1; }
 
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
@@ -155,17 +171,19 @@ std::size_t PasswordTable::build_index() {
   for (std::uint32_t i = 0; i < entries_.size(); ++i) {
     const std::string_view key = name_of(entries_[i]);
     const auto at = key.find('@');
-    std::size_t slot = hash_account(key.substr(0, at), key.substr(at + 1)) & mask;
+    const std::uint64_t hash = hash_account(key.substr(0, at), key.substr(at + 1));
+    const std::uint64_t tag = slot_of(i, hash) & 0xffffffff00000000ull;
+    std::size_t slot = hash & mask;
     bool duplicate = false;
     while (slots_[slot] != 0) {
-      if (name_of(entries_[slots_[slot] - 1]) == key) {
+      if ((slots_[slot] & 0xffffffff00000000ull) == tag && name_of(entries_[entry_of(slots_[slot])]) == key) {
         duplicate = true;
         break;
       }
       slot = (slot + 1) & mask;
     }
     if (duplicate) ++duplicates;
-    else slots_[slot] = i + 1;
+    else slots_[slot] = slot_of(i, hash);
   }
   return duplicates;
 }
@@ -173,17 +191,18 @@ std::size_t PasswordTable::build_index() {
 std::optional<PasswordTable::Found> PasswordTable::find(const Account& account) const noexcept {
   if (slots_.empty()) return std::nullopt;
   const std::size_t mask = slots_.size() - 1;
-  std::size_t slot = hash_account(account.name, account.domain) & mask;
+  const std::uint64_t hash = hash_account(account.name, account.domain);
+  const std::uint64_t tag = hash & 0xffffffff00000000ull;
+  std::size_t slot = hash & mask;
   const std::size_t key_length = account.name.size() + 1 + account.domain.size();
-  while (const std::uint32_t index = slots_[slot]) {
-    const Entry& entry = entries_[index - 1];
-    if (entry.name_length == key_length) {
-      const std::string_view key = name_of(entry);
-      if (key.substr(0, account.name.size()) == account.name && key[account.name.size()] == '@' &&
-          key.substr(account.name.size() + 1) == account.domain)
-        return Found{{content_.data() + entry.stored_offset, entry.stored_length}, entry.disabled, entry.slow};
-    }
-    slot = (slot + 1) & mask;
+  for (std::uint64_t value; (value = slots_[slot]) != 0; slot = (slot + 1) & mask) {
+    if ((value & 0xffffffff00000000ull) != tag) continue;
+    const Entry& entry = entries_[entry_of(value)];
+    if (entry.name_length != key_length) continue;
+    const std::string_view key = name_of(entry);
+    if (key.substr(0, account.name.size()) == account.name && key[account.name.size()] == '@' &&
+        key.substr(account.name.size() + 1) == account.domain)
+      return Found{{content_.data() + entry.stored_offset, entry.stored_length}, entry.disabled, entry.slow};
   }
   return std::nullopt;
 }

@@ -72,7 +72,7 @@ class PasswordTable {
 
   std::string content_;
   std::vector<Entry> entries_;
-  std::vector<std::uint32_t> slots_;  // entry number + 1; 0 is an empty slot
+  std::vector<std::uint64_t> slots_;  // hash tag | entry number + 1; 0 is an empty slot
   std::string timing_reference_;
 };
 
