@@ -1,5 +1,5 @@
-// The backends compiled into authd. Adding one is adding a line here: there
-// is no registration by static initialisation.
+// The backends compiled into authd. Adding one is adding its include and
+// its line here: there is no registration by static initialisation.
 #include "authd/plugin_loader.hpp"
 #include "passwd-file/passwd_file_backend.hpp"
 
