@@ -12,6 +12,7 @@
 
 #include "authd/account_name.hpp"
 #include "authd/log.hpp"
+#include "authd/verdict_cache.hpp"
 
 namespace authd {
 
@@ -298,7 +299,10 @@ void read_backends(const toml::table& root, Config& config, BackendTypes& types,
                                         Checker::line_of(*type_node));
     if (type == nullptr) continue;
     BackendConfig backend{name, type, {}, line, {}};
-    backend.settings = check.settings_of(table, type->settings, prefix, {"name", "type"}, &backend.key_lines, line);
+    // Every backend also takes the cache_* keys of the engine's verdict cache.
+    std::vector<SettingSpec> specs = type->settings;
+    specs.insert(specs.end(), cache_settings_specs().begin(), cache_settings_specs().end());
+    backend.settings = check.settings_of(table, specs, prefix, {"name", "type"}, &backend.key_lines, line);
     config.backends.push_back(std::move(backend));
   }
 }

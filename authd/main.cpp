@@ -15,6 +15,7 @@
 #include "authd/log.hpp"
 #include "authd/plugin_loader.hpp"
 #include "authd/routes.hpp"
+#include "authd/verdict_cache.hpp"
 #include "passwords/registry.hpp"
 #include "protocol/limits.hpp"
 
@@ -66,6 +67,8 @@ void print_settings(const std::vector<SettingSpec>& specs) {
 int list_backends(const BackendTypes& types) {
   std::cout << "[authd] settings:\n";
   print_settings(engine_settings());
+  std::cout << "\nkeys of every [[backend]] (besides name and type):\n";
+  print_settings(cache_settings_specs());
   for (const auto& type : types.all()) {
     std::cout << "\nbackend type \"" << type.descriptor->type << "\" (" << type.origin
               << "): " << type.descriptor->description << "\n";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "authd/verdict_cache.hpp"
+
 namespace authd {
 
 std::variant<Routes, std::vector<ConfigIssue>> Routes::build(const Config& config, const HostServices& host) {
@@ -19,6 +21,8 @@ std::variant<Routes, std::vector<ConfigIssue>> Routes::build(const Config& confi
                         created.error.empty() ? "the backend failed to start" : created.error});
       continue;
     }
+    const CacheSettings cache = cache_settings_from(backend.settings);
+    if (cache.enabled()) created.backend = make_cached_backend(std::move(created.backend), cache, host, backend.name);
     routes.backends_.push_back(std::make_unique<NamedBackend>(NamedBackend{backend.name, std::move(created.backend)}));
   }
   if (!issues.empty()) return issues;
