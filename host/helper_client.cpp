@@ -1,0 +1,462 @@
+#include "host/helper_client.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <boost/process.hpp>
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <map>
+
+#include "host/spawn_limits.hpp"
+#include "protocol/limits.hpp"
+
+namespace authd::host {
+
+namespace bp = boost::process;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A helper that crashes this many times within crash_window is in a crash
+// loop: requests fail at once until its back-off ends.
+constexpr int crash_loop_count = 3;
+constexpr auto crash_window = std::chrono::seconds(60);
+// A helper that ran this long before failing starts the back-off afresh.
+constexpr auto stable_run = std::chrono::seconds(30);
+
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+}  // namespace
+
+struct HelperClient::Impl {
+  struct Request {
+    std::string arguments;
+    Completion done;
+    Clock::time_point queued_at;
+    bool resent = false;
+    bool handshake = false;  // the INTF sent after each start
+  };
+  struct InFlight {
+    Request request;
+    Clock::time_point deadline;
+  };
+
+  explicit Impl(HelperOptions o, Logger l) : options(std::move(o)), log(std::move(l)) {
+    wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+    if (options.command.empty()) throw std::invalid_argument("the helper command is empty");
+    thread = std::thread([this] { run(); });
+  }
+
+  ~Impl() {
+    stop();
+    ::close(wake_fd);
+  }
+
+  void say(const std::string& text) {
+    if (log) log(text);
+  }
+
+  void wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  // ---- called from any thread ----
+
+  void submit(std::string arguments, Completion done) {
+    {
+      std::lock_guard lock(mutex);
+      if (!stopping && in_system < options.max_queued) {
+        ++in_system;
+        incoming.push_back({std::move(arguments), std::move(done), Clock::now(), false, false});
+        wake();
+        return;
+      }
+    }
+    // Refused without touching the helper: called on the caller's thread.
+    done({AnswerKind::TempFail, stopping_flag() ? "the helper client is shutting down" : "overloaded"});
+  }
+
+  bool stopping_flag() {
+    std::lock_guard lock(mutex);
+    return stopping;
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex);
+      if (stopping && !thread.joinable()) return;
+      stopping = true;
+    }
+    wake();
+    if (thread.joinable()) thread.join();
+  }
+
+  // ---- the client's thread ----
+
+  void complete(Request& request, HelperAnswer answer) {
+    if (request.handshake) return;
+    {
+      std::lock_guard lock(mutex);
+      --in_system;
+      ++stats.answered;
+    }
+    try {
+      request.done(answer);
+    } catch (const std::exception& e) {
+      say(std::string("a completion threw: ") + e.what());
+    }
+  }
+
+  bool start_helper() {
+    const auto now = Clock::now();
+    try {
+      bp::pipe to_helper, from_helper;
+      std::vector<std::string> args(options.command.begin() + 1, options.command.end());
+      if (options.stderr_path.empty()) {
+        child = bp::child(bp::exe = options.command[0], bp::args = args, bp::std_in < to_helper,
+                          bp::std_out > from_helper, bp::std_err > bp::null, only_standard_streams());
+      } else {
+        child = bp::child(bp::exe = options.command[0], bp::args = args, bp::std_in < to_helper,
+                          bp::std_out > from_helper, bp::std_err > options.stderr_path, only_standard_streams());
+      }
+      // Keep our ends only; duplicate them so that the pipe objects can go.
+      in_fd = ::fcntl(to_helper.native_sink(), F_DUPFD_CLOEXEC, 0);
+      out_fd = ::fcntl(from_helper.native_source(), F_DUPFD_CLOEXEC, 0);
+    } catch (const std::exception& e) {
+      say("cannot start the helper " + options.command[0] + ": " + e.what());
+      record_crash(now);
+      return false;
+    }
+    set_nonblocking(in_fd);
+    set_nonblocking(out_fd);
+    started_at = now;
+    pid = child.id();
+    if (has_started) {
+      std::lock_guard lock(mutex);
+      ++stats.restarts;
+    }
+    has_started = true;
+    read_buffer.clear();
+    write_buffer.clear();
+    // INTF goes first; requests may follow at once (the protocol pipelines).
+    Request handshake{"INTF " + std::to_string(options.interface_version), {}, now, false, true};
+    send(std::move(handshake), now);
+    say("started helper " + options.command[0] + " (pid " + std::to_string(child.id()) + ")");
+    return true;
+  }
+
+  void send(Request request, Clock::time_point now) {
+    const std::uint64_t seq = next_seq++;
+    write_buffer.append(std::to_string(seq)).append(" ").append(request.arguments).push_back('\n');
+    {
+      std::lock_guard lock(mutex);
+      ++stats.sent;
+      if (request.resent) ++stats.resent;
+    }
+    in_flight.emplace(seq, InFlight{std::move(request), now + options.request_timeout});
+  }
+
+  // The helper is broken: stop it, and queue what it held to be sent again once.
+  void fail_helper(const std::string& why) {
+    say("helper broken: " + why);
+    stop_child(std::chrono::milliseconds(0));
+    const auto now = Clock::now();
+    record_crash(now);
+    std::deque<Request> again;
+    for (auto& [seq, flight] : in_flight) {
+      if (flight.request.handshake) continue;
+      if (flight.request.resent) {
+        complete(flight.request, {AnswerKind::TempFail, "the helper failed twice on this request"});
+      } else {
+        flight.request.resent = true;
+        flight.request.queued_at = now;
+        again.push_back(std::move(flight.request));
+      }
+    }
+    in_flight.clear();
+    // Re-sent requests go before those that never were sent.
+    for (auto it = again.rbegin(); it != again.rend(); ++it) waiting.push_front(std::move(*it));
+  }
+
+  void record_crash(Clock::time_point now) {
+    if (has_started && now - started_at >= stable_run) backoff = options.restart_backoff;
+    else backoff = backoff.count() == 0 ? options.restart_backoff : std::min(backoff * 2, options.max_restart_backoff);
+    restart_at = now + backoff;
+    crashes.push_back(now);
+    while (!crashes.empty() && now - crashes.front() > crash_window) crashes.pop_front();
+  }
+
+  bool crash_loop(Clock::time_point now) const {
+    return static_cast<int>(crashes.size()) >= crash_loop_count && now < restart_at;
+  }
+
+  void stop_child(std::chrono::milliseconds grace) {
+    if (in_fd >= 0) ::close(in_fd);
+    in_fd = -1;
+    if (child.valid()) {
+      std::error_code ec;
+      if (grace.count() > 0) child.wait_for(grace, ec);
+      if (child.running(ec)) child.terminate(ec);  // SIGKILL, then reaped
+      else child.wait(ec);
+    }
+    child = bp::child();
+    pid = -1;
+    if (out_fd >= 0) ::close(out_fd);
+    out_fd = -1;
+  }
+
+  void handle_line(std::string_view line) {
+    auto parsed = protocol::parse_response(line);
+    if (auto* error = std::get_if<protocol::ResponseError>(&parsed)) {
+      fail_helper("it wrote a line that is not a response (" + error->message + ")");
+      return;
+    }
+    if (auto* info = std::get_if<protocol::InfoLine>(&parsed)) {
+      {
+        std::lock_guard lock(mutex);
+        ++stats.info_lines;
+      }
+      say("helper: " + info->text);
+      return;
+    }
+    auto& response = std::get<protocol::Response>(parsed);
+    std::uint64_t seq = 0;
+    const auto [end, ec] = std::from_chars(response.seq.data(), response.seq.data() + response.seq.size(), seq);
+    auto it = ec == std::errc() && end == response.seq.data() + response.seq.size() ? in_flight.find(seq)
+                                                                                   : in_flight.end();
+    if (it == in_flight.end()) {
+      {
+        std::lock_guard lock(mutex);
+        ++stats.dropped_lines;
+      }
+      say("dropped an answer to unknown or already answered request " + response.seq);
+      return;
+    }
+    InFlight flight = std::move(it->second);
+    in_flight.erase(it);
+    if (flight.request.handshake) {
+      if (response.status == protocol::Status::Ok && response.version) {
+        helper_version = static_cast<unsigned>(*response.version);
+      } else {
+        fail_helper("it did not accept INTF " + std::to_string(options.interface_version));
+      }
+      return;
+    }
+    switch (response.status) {
+      case protocol::Status::Ok: complete(flight.request, {AnswerKind::Ok, response.text}); break;
+      case protocol::Status::Error: complete(flight.request, {AnswerKind::Error, response.text}); break;
+      case protocol::Status::Failure: complete(flight.request, {AnswerKind::Failure, response.text}); break;
+    }
+  }
+
+  // Read what the helper wrote; false when it is gone or broken.
+  bool read_helper() {
+    char chunk[65536];
+    for (;;) {
+      const ssize_t n = ::read(out_fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      if (n <= 0) {
+        if (shutting_down) stop_child(std::chrono::milliseconds(0));  // the exit it was asked for
+        else fail_helper("it exited or closed its output");
+        return false;
+      }
+      read_buffer.append(chunk, static_cast<std::size_t>(n));
+      std::size_t start = 0;
+      for (;;) {
+        const auto nl = read_buffer.find('\n', start);
+        if (nl == std::string::npos) break;
+        std::string_view line(read_buffer.data() + start, nl - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        start = nl + 1;
+        if (line.size() + 1 > protocol::max_response_line) {
+          fail_helper("it wrote a line longer than " + std::to_string(protocol::max_response_line) + " bytes");
+          return false;
+        }
+        handle_line(line);
+        if (out_fd < 0) return false;  // handle_line found it broken
+      }
+      read_buffer.erase(0, start);
+      if (read_buffer.size() + 1 > protocol::max_response_line) {
+        fail_helper("it wrote a line longer than " + std::to_string(protocol::max_response_line) + " bytes");
+        return false;
+      }
+    }
+  }
+
+  void write_helper() {
+    while (!write_buffer.empty()) {
+      const ssize_t n = ::write(in_fd, write_buffer.data(), write_buffer.size());
+      if (n > 0) {
+        write_buffer.erase(0, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      fail_helper(std::string("writing to it failed: ") + std::strerror(errno));
+      return;
+    }
+  }
+
+  void run() {
+    // A helper that dies makes writes raise SIGPIPE; on this thread it stays
+    // blocked, and the write reports EPIPE instead.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+
+    Clock::time_point shutdown_deadline{};
+    for (;;) {
+      const auto now = Clock::now();
+      {
+        std::lock_guard lock(mutex);
+        for (auto& request : incoming) waiting.push_back(std::move(request));
+        incoming.clear();
+        if (stopping && !shutting_down) {
+          shutting_down = true;
+          shutdown_deadline = now + options.shutdown_wait;
+        }
+      }
+      if (shutting_down) {
+        for (auto& request : waiting) complete(request, {AnswerKind::TempFail, "the helper client is shutting down"});
+        waiting.clear();
+        if (in_fd >= 0 && write_buffer.empty()) {
+          ::close(in_fd);  // end of input: the helper finishes and exits
+          in_fd = -1;
+        }
+        if (out_fd < 0 || now >= shutdown_deadline) break;
+      } else {
+        if (out_fd < 0 && now >= restart_at) start_helper();
+        if (out_fd < 0 && crash_loop(now)) {
+          for (auto& request : waiting) complete(request, {AnswerKind::TempFail, "the helper keeps failing"});
+          waiting.clear();
+        }
+        // Requests that could not even be sent in time.
+        while (!waiting.empty() && now - waiting.front().queued_at >= options.request_timeout) {
+          complete(waiting.front(), {AnswerKind::TempFail, "the helper is not running"});
+          waiting.pop_front();
+        }
+        if (out_fd >= 0) {
+          while (!waiting.empty()) {
+            send(std::move(waiting.front()), now);
+            waiting.pop_front();
+          }
+        }
+      }
+      if (in_fd >= 0 && !write_buffer.empty()) write_helper();
+      // A request unanswered past its time-out means the helper is stuck.
+      if (out_fd >= 0) {
+        for (const auto& [seq, flight] : in_flight)
+          if (flight.deadline <= now) {
+            fail_helper("request " + std::to_string(seq) + " unanswered after " +
+                        std::to_string(options.request_timeout.count()) + " ms");
+            break;
+          }
+      }
+
+      pollfd fds[3];
+      nfds_t count = 0;
+      fds[count++] = {wake_fd, POLLIN, 0};
+      int out_index = -1, in_index = -1;
+      if (out_fd >= 0) {
+        out_index = static_cast<int>(count);
+        fds[count++] = {out_fd, POLLIN, 0};
+      }
+      if (in_fd >= 0 && !write_buffer.empty()) {
+        in_index = static_cast<int>(count);
+        fds[count++] = {in_fd, POLLOUT, 0};
+      }
+      auto wake_at = Clock::time_point::max();
+      for (const auto& [seq, flight] : in_flight) wake_at = std::min(wake_at, flight.deadline);
+      if (!waiting.empty()) wake_at = std::min(wake_at, waiting.front().queued_at + options.request_timeout);
+      if (out_fd < 0 && !shutting_down) wake_at = std::min(wake_at, restart_at);
+      if (shutting_down) wake_at = std::min(wake_at, shutdown_deadline);
+      int timeout = -1;
+      if (wake_at != Clock::time_point::max()) {
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wake_at - Clock::now()).count();
+        timeout = static_cast<int>(std::clamp<long long>(ms, 0, 60000));
+      }
+      if (::poll(fds, count, timeout) < 0 && errno != EINTR) break;
+      if (fds[0].revents & POLLIN) {
+        std::uint64_t value;
+        [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
+      }
+      if (out_index >= 0 && (fds[out_index].revents & (POLLIN | POLLHUP | POLLERR))) read_helper();
+      if (in_index >= 0 && in_fd >= 0 && (fds[in_index].revents & (POLLOUT | POLLERR | POLLHUP))) write_helper();
+    }
+    // Whatever is left gets its answer; the helper goes.
+    stop_child(std::chrono::milliseconds(0));
+    for (auto& [seq, flight] : in_flight)
+      complete(flight.request, {AnswerKind::TempFail, "the helper client is shutting down"});
+    in_flight.clear();
+    for (auto& request : waiting) complete(request, {AnswerKind::TempFail, "the helper client is shutting down"});
+    waiting.clear();
+  }
+
+  HelperOptions options;
+  Logger log;
+  std::thread thread;
+  int wake_fd = -1;
+
+  mutable std::mutex mutex;  // guards incoming, stopping, in_system, stats
+  std::deque<Request> incoming;
+  bool stopping = false;
+  std::size_t in_system = 0;
+  HelperStats stats;
+  std::atomic<unsigned> helper_version{0};
+  std::atomic<int> pid{-1};
+
+  // Owned by the client's thread.
+  bp::child child;
+  int in_fd = -1;
+  int out_fd = -1;
+  std::string read_buffer;
+  std::string write_buffer;
+  std::deque<Request> waiting;  // not yet sent
+  std::map<std::uint64_t, InFlight> in_flight;
+  std::uint64_t next_seq = 1;
+  bool has_started = false;
+  bool shutting_down = false;
+  Clock::time_point started_at{};
+  Clock::time_point restart_at{};
+  std::chrono::milliseconds backoff{0};
+  std::deque<Clock::time_point> crashes;
+};
+
+HelperClient::HelperClient(HelperOptions options, Logger log)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(log))) {}
+
+HelperClient::~HelperClient() { shutdown(); }
+
+void HelperClient::submit(std::string arguments, Completion done) { impl_->submit(std::move(arguments), std::move(done)); }
+
+HelperAnswer HelperClient::ask(const std::string& arguments) {
+  auto promise = std::make_shared<std::promise<HelperAnswer>>();
+  auto future = promise->get_future();
+  submit(arguments, [promise](const HelperAnswer& answer) { promise->set_value(answer); });
+  return future.get();
+}
+
+void HelperClient::shutdown() { impl_->stop(); }
+
+unsigned HelperClient::helper_version() const { return impl_->helper_version; }
+
+HelperStats HelperClient::stats() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->stats;
+}
+
+int HelperClient::helper_pid() const { return impl_->pid; }
+
+}  // namespace authd::host
