@@ -440,13 +440,14 @@ TEST_F(PamThroughEngine, SlowPamFailureDelayHoldsUpNothingElse) {
   engine.send_line(vrfy_line(2, "joe@pam.test", "wrong two"));
   engine.send_line(vrfy_line(3, "ann@file.test", "battery staple"));
   // pam_faildelay makes each failed PAM transaction last about one second
-  // (Linux-PAM varies it by up to a quarter); the password file answers
-  // meanwhile from a free worker.
+  // (Linux-PAM varies it at random); the password file answers meanwhile
+  // from a free worker.
   EXPECT_EQ(engine.read_line(3s).value_or("<none>"), "3 OK");
   EXPECT_LT(EngineHarness::Clock::now() - start, 600ms);
   std::set<std::string> pam_answers;
   for (int i = 0; i < 2; ++i) pam_answers.insert(engine.read_line(5s).value_or("<none>"));
-  EXPECT_GE(EngineHarness::Clock::now() - start, 700ms);
+  // Linux-PAM randomises the delay; at least part of it must have been waited out.
+  EXPECT_GE(EngineHarness::Clock::now() - start, 400ms);
   EXPECT_EQ(pam_answers, (std::set<std::string>{"1 ERROR incorrect account name or password",
                                                 "2 ERROR incorrect account name or password"}));
   EXPECT_EQ(engine.ask(vrfy_line(4, "joe@pam.test", "correct horse")), "4 OK");
