@@ -1,0 +1,568 @@
+#include "host/host.hpp"
+
+#include <system_error>
+
+#include "host/helper_client.hpp"
+#include "passwords/registry.hpp"
+
+namespace authd::host {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* meta_main_domain = "main_domain";
+
+Status invalid_address(std::string_view raw) {
+  return Status::error(ErrorCode::InvalidName,
+                       "'" + std::string(raw) + "' is not an account address: name@domain, the name of 1 to 64 "
+                       "of a-z 0-9 . _ - and the domain of DNS labels");
+}
+
+Status invalid_domain(std::string_view raw) {
+  return Status::error(ErrorCode::InvalidName, "'" + std::string(raw) +
+                                                   "' is not a domain name: DNS labels of a-z 0-9 and '-', "
+                                                   "joined by '.'");
+}
+
+// Runs `body`, turning faults of the data directory into a Status.
+template <typename F>
+Status guarded(F&& body) {
+  try {
+    return body();
+  } catch (const StoreError& e) {
+    return Status::error(ErrorCode::Storage, e.what());
+  } catch (const AccessFileError& e) {
+    return Status::error(ErrorCode::CorruptRights, e.what());
+  } catch (const fs::filesystem_error& e) {
+    return Status::error(ErrorCode::Storage, e.what());
+  }
+}
+
+// Words split at spaces; "..." keeps spaces inside one word.
+std::vector<std::string> split_command_line(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false, quoted = false;
+  for (char c : text) {
+    if (c == '"') {
+      quoted = !quoted;
+      in_word = true;
+    } else if (c == ' ' && !quoted) {
+      if (in_word) words.push_back(std::exchange(word, {}));
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) words.push_back(word);
+  return words;
+}
+
+}  // namespace
+
+std::string_view error_code_name(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::Ok: return "ok";
+    case ErrorCode::PermissionDenied: return "permission denied";
+    case ErrorCode::NotFound: return "not found";
+    case ErrorCode::AlreadyExists: return "already exists";
+    case ErrorCode::InvalidName: return "invalid name";
+    case ErrorCode::InvalidValue: return "invalid value";
+    case ErrorCode::CorruptRights: return "unreadable access rights";
+    case ErrorCode::Storage: return "storage fault";
+  }
+  return "error";
+}
+
+Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log)
+    : dir_(std::move(dir)), store_(std::move(store)), main_domain_(std::move(main_domain)), log_(std::move(log)),
+      lockout_(*store_) {}
+
+Host::~Host() {
+  std::shared_ptr<HelperClient> helper;
+  {
+    std::lock_guard lock(helper_mutex_);
+    helper = std::move(helper_);
+  }
+  if (helper) helper->shutdown();
+}
+
+void Host::log(std::string_view line) const {
+  if (log_) log_(line);
+}
+
+fs::path Host::access_file(std::string_view domain) const {
+  return dir_ / "Domains" / std::string(domain) / "Settings" / "Access.settings";
+}
+
+Status Host::init(const fs::path& dir, std::string_view main_domain, const Secret& postmaster_password) {
+  const auto domain = canonical_domain(main_domain);
+  if (!domain) return invalid_domain(main_domain);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir, ec))
+    return Status::error(ErrorCode::Storage, "cannot create the data directory " + dir.string() + ": " +
+                                                 (ec ? ec.message() : std::string("not a directory")));
+  const fs::path db = dir / database_file;
+  if (fs::exists(db, ec))
+    return Status::error(ErrorCode::AlreadyExists, "the data directory " + dir.string() + " is set up already");
+  const Status status = guarded([&] {
+    Store store(db, true);
+    const std::string encoded = postmaster_password.empty()
+                                    ? std::string()
+                                    : passwords::Registry::instance().encode("SSHA512", postmaster_password);
+    store.write([&](StoreWriter& w) {
+      w.set_meta(meta_main_domain, *domain);
+      w.insert_domain(*domain);
+      w.insert_account(*domain, "postmaster");
+      if (!encoded.empty()) w.set_setting({*domain, "postmaster"}, std::string(setting::password), encoded);
+      const fs::path settings_dir = dir / "Domains" / *domain / "Settings";
+      fs::create_directories(settings_dir);
+      write_access_file(settings_dir / "Access.settings", *domain,
+                        AccessTable{{"postmaster", RightSet(Right::ModifyAccessRights)}});
+    });
+    return Status::success();
+  });
+  if (!status.ok()) {
+    // Nothing was committed: leave the directory as it was, so init can run again.
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
+  }
+  return status;
+}
+
+std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log) {
+  const std::string how = "create it with: authhost --data " + dir.string() + " init --main-domain DOMAIN";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw HostError("no data directory at " + dir.string() + "; " + how);
+  const fs::path db = dir / database_file;
+  if (!fs::exists(db, ec)) throw HostError("the data directory " + dir.string() + " holds no " + database_file + "; " + how);
+  try {
+    auto store = std::make_unique<Store>(db, false);
+    const auto main = store->meta(meta_main_domain);
+    if (!main) throw HostError("database " + db.string() + " names no main domain: it was not made by authhost init");
+    return std::unique_ptr<Host>(new Host(dir, std::move(store), *main, std::move(log)));
+  } catch (const StoreError& e) {
+    throw HostError(e.what());
+  }
+}
+
+Effective Host::effective(const std::string& domain, const std::string& account) {
+  return Effective(store_->settings({}), domain.empty() ? SettingMap{} : store_->settings({domain, ""}),
+                   account.empty() ? SettingMap{} : store_->settings({domain, account}));
+}
+
+Result<RightSet> Host::rights_of(const Address& caller) {
+  Result<RightSet> out;
+  out.status = guarded([&] {
+    if (!store_->account_exists(caller.domain, caller.name))
+      return Status::error(ErrorCode::PermissionDenied, "the caller " + caller.full() + " is not an account");
+    const AccessTable table = read_access_file(access_file(caller.domain), caller.domain == main_domain_);
+    if (auto it = table.find(caller.name); it != table.end()) out.value = it->second;
+    return Status::success();
+  });
+  return out;
+}
+
+Status Host::require_server_right(const Address& caller, Right right) {
+  const auto rights = rights_of(caller);
+  if (!rights.ok()) return rights.status;
+  if (caller.domain == main_domain_ && rights.value.grants(right)) return Status::success();
+  return Status::error(ErrorCode::PermissionDenied,
+                       caller.full() + " lacks the right " + std::string(right_name(right)) +
+                           (caller.domain == main_domain_ ? std::string()
+                                                          : " (held by accounts of the main domain " +
+                                                                main_domain_ + " only)"));
+}
+
+Status Host::require_domain_right(const Address& caller, const std::string& domain) {
+  const auto rights = rights_of(caller);
+  if (!rights.ok()) return rights.status;
+  if (caller.domain == main_domain_ && rights.value.grants(Right::ModifyUserAccounts)) return Status::success();
+  if (caller.domain == domain && rights.value.grants(Right::ModifyThisDomain)) return Status::success();
+  return Status::error(ErrorCode::PermissionDenied,
+                       caller.full() + " may not change domain " + domain +
+                           ": that needs CanModifyUserAccounts, or CanModifyThisDomain held in " + domain);
+}
+
+Status Host::require_scope_right(const Address& caller, const SettingsScope& scope, bool for_reading) {
+  if (!scope.domain.empty()) return require_domain_right(caller, scope.domain);
+  Status status = require_server_right(caller, Right::ModifyServerSettings);
+  if (!status.ok() && for_reading && status.code == ErrorCode::PermissionDenied) {
+    if (require_server_right(caller, Right::MonitorServer).ok()) return Status::success();
+  }
+  return status;
+}
+
+Status Host::create_domain_files(const std::string& domain, const AccessTable& rights) {
+  const fs::path file = access_file(domain);
+  fs::create_directories(file.parent_path());
+  write_access_file(file, domain, rights);
+  return Status::success();
+}
+
+Status Host::create_domain(const Address& caller, std::string_view raw) {
+  const auto domain = canonical_domain(raw);
+  if (!domain) return invalid_domain(raw);
+  if (Status s = require_server_right(caller, Right::ModifyUserAccounts); !s.ok()) return s;
+  return guarded([&] {
+    Status result;
+    store_->write([&](StoreWriter& w) {
+      if (w.domain_exists(*domain)) {
+        result = Status::error(ErrorCode::AlreadyExists, "domain " + *domain + " exists already");
+        return;
+      }
+      w.insert_domain(*domain);
+      // Inside the transaction: if the files cannot be written, the domain
+      // is not created either. A fresh file also clears the rights an
+      // earlier domain of this name may have left behind.
+      create_domain_files(*domain, {});
+    });
+    if (result.ok()) log("domain " + *domain + " created by " + caller.full());
+    return result;
+  });
+}
+
+Status Host::delete_domain(const Address& caller, std::string_view raw) {
+  const auto domain = canonical_domain(raw);
+  if (!domain) return invalid_domain(raw);
+  if (Status s = require_server_right(caller, Right::ModifyUserAccounts); !s.ok()) return s;
+  if (*domain == main_domain_)
+    return Status::error(ErrorCode::InvalidValue, "the main domain " + main_domain_ + " cannot be removed");
+  return guarded([&] {
+    Status result;
+    store_->write([&](StoreWriter& w) {
+      if (!w.domain_exists(*domain)) {
+        result = Status::error(ErrorCode::NotFound, "no domain " + *domain);
+        return;
+      }
+      w.delete_domain(*domain);
+    });
+    if (!result.ok()) return result;
+    // After the commit: a directory left over by a crash here is harmless,
+    // since creating the domain again writes a fresh Access.settings.
+    std::error_code ec;
+    fs::remove_all(dir_ / "Domains" / *domain, ec);
+    if (ec) log("domain " + *domain + " removed, but not its directory: " + ec.message());
+    log("domain " + *domain + " removed by " + caller.full());
+    return result;
+  });
+}
+
+Result<std::vector<std::string>> Host::list_domains(const Address& caller) {
+  Result<std::vector<std::string>> out;
+  out.status = require_server_right(caller, Right::ModifyUserAccounts);
+  if (!out.ok() && out.status.code == ErrorCode::PermissionDenied)
+    out.status = require_server_right(caller, Right::MonitorServer);
+  if (out.ok()) out.status = guarded([&] {
+      out.value = store_->domains();
+      return Status::success();
+    });
+  return out;
+}
+
+std::optional<std::string> Host::encode_password(const std::string& domain, const std::string& account,
+                                                 const Secret& password, std::string& error) {
+  if (password.empty()) return std::string();
+  if (password.view().find('\0') != std::string_view::npos) {
+    error = "a password may not hold a NUL byte";
+    return std::nullopt;
+  }
+  const std::string scheme = effective(domain, account).text(setting::password_encoding);
+  if (scheme == "clear") return "{PLAIN}" + std::string(password.view());
+  try {
+    return passwords::Registry::instance().encode(scheme, password);
+  } catch (const std::invalid_argument& e) {
+    error = "cannot store the password with " + scheme + ": " + e.what();
+    return std::nullopt;
+  }
+}
+
+Status Host::create_account(const Address& caller, std::string_view raw, const Secret* password) {
+  const auto address = parse_address(raw);
+  if (!address) return invalid_address(raw);
+  if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
+  return guarded([&] {
+    std::string error;
+    std::optional<std::string> encoded = std::string();
+    if (password != nullptr) encoded = encode_password(address->domain, address->name, *password, error);
+    if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
+    Status result;
+    store_->write([&](StoreWriter& w) {
+      if (!w.domain_exists(address->domain)) {
+        result = Status::error(ErrorCode::NotFound, "no domain " + address->domain + "; create it first");
+      } else if (w.account_exists(address->domain, address->name)) {
+        result = Status::error(ErrorCode::AlreadyExists, "account " + address->full() + " exists already");
+      } else {
+        w.insert_account(address->domain, address->name);
+        if (!encoded->empty())
+          w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
+      }
+    });
+    if (result.ok()) log("account " + address->full() + " created by " + caller.full());
+    return result;
+  });
+}
+
+Status Host::delete_account(const Address& caller, std::string_view raw) {
+  const auto address = parse_address(raw);
+  if (!address) return invalid_address(raw);
+  if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
+  if (address->domain == main_domain_ && address->name == "postmaster")
+    return Status::error(ErrorCode::InvalidValue, "postmaster@" + main_domain_ + " cannot be removed");
+  return guarded([&] {
+    Status result;
+    store_->write([&](StoreWriter& w) {
+      if (!w.account_exists(address->domain, address->name)) {
+        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
+        return;
+      }
+      w.delete_account(address->domain, address->name);
+      w.erase_lockout(address->full());
+      // Its rights go with it, or a new account of the same name would
+      // inherit them. A corrupt file stops the removal here.
+      const fs::path file = access_file(address->domain);
+      AccessTable table = read_access_file(file, address->domain == main_domain_);
+      if (table.erase(address->name) != 0) write_access_file(file, address->domain, table);
+    });
+    if (result.ok()) log("account " + address->full() + " removed by " + caller.full());
+    return result;
+  });
+}
+
+Result<std::vector<std::string>> Host::list_accounts(const Address& caller, std::string_view raw) {
+  Result<std::vector<std::string>> out;
+  const auto domain = canonical_domain(raw);
+  if (!domain) {
+    out.status = invalid_domain(raw);
+    return out;
+  }
+  out.status = require_domain_right(caller, *domain);
+  if (out.ok()) out.status = guarded([&] {
+      if (!store_->domain_exists(*domain)) return Status::error(ErrorCode::NotFound, "no domain " + *domain);
+      out.value = store_->accounts(*domain);
+      return Status::success();
+    });
+  return out;
+}
+
+Status Host::set_password(const Address& caller, std::string_view raw, const Secret& password) {
+  const auto address = parse_address(raw);
+  if (!address) return invalid_address(raw);
+  if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
+  return guarded([&] {
+    if (!store_->account_exists(address->domain, address->name))
+      return Status::error(ErrorCode::NotFound, "no account " + address->full());
+    std::string error;
+    const auto encoded = encode_password(address->domain, address->name, password, error);
+    if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
+    store_->write([&](StoreWriter& w) {
+      w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
+    });
+    return Status::success();
+  });
+}
+
+Status Host::set_own_password(const LoginResult& login, const Secret& password) {
+  if (login.status != LoginStatus::Accepted || login.account.empty())
+    return Status::error(ErrorCode::PermissionDenied, "only a user who has just logged in may set a password");
+  const auto address = parse_address(login.account);
+  if (!address) return invalid_address(login.account);
+  return guarded([&] {
+    std::string error;
+    const auto encoded = encode_password(address->domain, address->name, password, error);
+    if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
+    Status result;
+    store_->write([&](StoreWriter& w) {
+      if (!w.account_exists(address->domain, address->name))
+        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
+      else
+        w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
+    });
+    if (result.ok()) log("account " + address->full() + " set its internal password");
+    return result;
+  });
+}
+
+namespace {
+
+// The canonical scope, or an error for names that break the rules.
+Status canonical_scope(const SettingsScope& in, SettingsScope& out, SettingLevel& level) {
+  out = {};
+  level = SettingLevel::Server;
+  if (in.domain.empty() && in.account.empty()) return Status::success();
+  const auto domain = canonical_domain(in.domain);
+  if (!domain) return invalid_domain(in.domain);
+  out.domain = *domain;
+  level = SettingLevel::Domain;
+  if (in.account.empty()) return Status::success();
+  const auto name = canonical_account_name(in.account);
+  if (!name) return invalid_address(in.account + "@" + in.domain);
+  out.account = *name;
+  level = SettingLevel::Account;
+  return Status::success();
+}
+
+}  // namespace
+
+Result<std::vector<SettingView>> Host::get_settings(const Address& caller, const SettingsScope& raw) {
+  Result<std::vector<SettingView>> out;
+  SettingsScope scope;
+  SettingLevel level;
+  if (out.status = canonical_scope(raw, scope, level); !out.ok()) return out;
+  if (out.status = require_scope_right(caller, scope, true); !out.ok()) return out;
+  out.status = guarded([&] {
+    if (!scope.domain.empty() && !store_->domain_exists(scope.domain))
+      return Status::error(ErrorCode::NotFound, "no domain " + scope.domain);
+    if (!scope.account.empty() && !store_->account_exists(scope.domain, scope.account))
+      return Status::error(ErrorCode::NotFound, "no account " + scope.account + "@" + scope.domain);
+    const Effective values = effective(scope.domain, scope.account);
+    for (const auto& spec : setting_specs()) {
+      if (!settable_at(spec, level)) continue;
+      std::string value = values.text(spec.name);
+      if (spec.secret && !value.empty()) value = "(set)";
+      out.value.push_back({std::string(spec.name), value, std::string(values.origin(spec.name))});
+    }
+    return Status::success();
+  });
+  return out;
+}
+
+Status Host::update_settings(const Address& caller, const SettingsScope& raw, const SettingChanges& changes) {
+  SettingsScope scope;
+  SettingLevel level;
+  if (Status s = canonical_scope(raw, scope, level); !s.ok()) return s;
+  if (Status s = require_scope_right(caller, scope, false); !s.ok()) return s;
+  // Every change is checked before any is written.
+  std::vector<std::pair<std::string, std::optional<std::string>>> normalised;
+  for (const auto& [name, value] : changes) {
+    const auto* spec = find_setting(name);
+    if (spec == nullptr) return Status::error(ErrorCode::InvalidValue, "no setting is called '" + name + "'");
+    if (!settable_at(*spec, level))
+      return Status::error(ErrorCode::InvalidValue, name + " cannot be set " +
+                                                        (level == SettingLevel::Server   ? "server-wide"
+                                                         : level == SettingLevel::Domain ? "for a domain"
+                                                                                         : "for an account"));
+    if (!value) {
+      normalised.emplace_back(name, std::nullopt);
+      continue;
+    }
+    std::string error;
+    auto text = normalise_setting(*spec, *value, error);
+    if (!text) return Status::error(ErrorCode::InvalidValue, error);
+    normalised.emplace_back(name, std::move(*text));
+  }
+  return guarded([&] {
+    Status result;
+    store_->write([&](StoreWriter& w) {
+      if (!scope.domain.empty() && !w.domain_exists(scope.domain)) {
+        result = Status::error(ErrorCode::NotFound, "no domain " + scope.domain);
+        return;
+      }
+      if (!scope.account.empty() && !w.account_exists(scope.domain, scope.account)) {
+        result = Status::error(ErrorCode::NotFound, "no account " + scope.account + "@" + scope.domain);
+        return;
+      }
+      for (const auto& [name, value] : normalised) {
+        if (value)
+          w.set_setting({scope.domain, scope.account}, name, *value);
+        else
+          w.erase_setting({scope.domain, scope.account}, name);
+      }
+    });
+    return result;
+  });
+}
+
+Result<RightSet> Host::get_rights(const Address& caller, std::string_view raw) {
+  Result<RightSet> out;
+  const auto address = parse_address(raw);
+  if (!address) {
+    out.status = invalid_address(raw);
+    return out;
+  }
+  out.status = require_server_right(caller, Right::ModifyAccessRights);
+  if (!out.ok() && out.status.code == ErrorCode::PermissionDenied)
+    out.status = require_domain_right(caller, address->domain);
+  if (!out.ok()) return out;
+  out.status = guarded([&] {
+    if (!store_->account_exists(address->domain, address->name))
+      return Status::error(ErrorCode::NotFound, "no account " + address->full());
+    const AccessTable table = read_access_file(access_file(address->domain), address->domain == main_domain_);
+    if (auto it = table.find(address->name); it != table.end()) out.value = it->second;
+    return Status::success();
+  });
+  return out;
+}
+
+Status Host::set_rights(const Address& caller, std::string_view raw, RightSet rights) {
+  const auto address = parse_address(raw);
+  if (!address) return invalid_address(raw);
+  if (Status s = require_server_right(caller, Right::ModifyAccessRights); !s.ok()) return s;
+  if (address->domain != main_domain_ && !rights.only_domain_rights())
+    return Status::error(ErrorCode::InvalidValue, "only accounts of the main domain " + main_domain_ +
+                                                      " may hold " + format_rights(rights) +
+                                                      "; others may hold CanModifyThisDomain");
+  return guarded([&] {
+    Status result;
+    // The write transaction is the lock that keeps two processes from
+    // changing the same file at once.
+    store_->write([&](StoreWriter& w) {
+      if (!w.account_exists(address->domain, address->name)) {
+        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
+        return;
+      }
+      const fs::path file = access_file(address->domain);
+      AccessTable table = read_access_file(file, address->domain == main_domain_);
+      if (rights.empty())
+        table.erase(address->name);
+      else
+        table[address->name] = rights;
+      fs::create_directories(file.parent_path());
+      write_access_file(file, address->domain, table);
+    });
+    if (result.ok())
+      log("rights of " + address->full() + " set to '" + format_rights(rights) + "' by " + caller.full());
+    return result;
+  });
+}
+
+Status Host::unlock(const Address& caller, std::string_view raw) {
+  const auto address = parse_address(raw);
+  if (!address) return invalid_address(raw);
+  if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
+  return guarded([&] {
+    if (!lockout_.unlock(address->full()))
+      return Status::error(ErrorCode::NotFound, "no failed logins are counted for " + address->full());
+    log("lockout of " + address->full() + " lifted by " + caller.full());
+    return Status::success();
+  });
+}
+
+Result<std::vector<LockoutRow>> Host::lockout_state(const Address& caller) {
+  Result<std::vector<LockoutRow>> out;
+  out.status = require_server_right(caller, Right::MonitorServer);
+  if (out.ok()) out.status = guarded([&] {
+      out.value = store_->lockout_rows();
+      return Status::success();
+    });
+  return out;
+}
+
+std::shared_ptr<HelperClient> Host::helper(const Effective& server) {
+  const std::string command = server.text(setting::external_authenticator);
+  std::shared_ptr<HelperClient> old;
+  std::lock_guard lock(helper_mutex_);
+  if (command.empty()) return nullptr;
+  if (helper_ && command == helper_command_) return helper_;
+  old = std::move(helper_);
+  HelperOptions options;
+  options.command = split_command_line(command);
+  options.request_timeout = server.duration(setting::external_timeout);
+  helper_ = std::make_shared<HelperClient>(std::move(options), [this](const std::string& line) { log(line); });
+  helper_command_ = command;
+  return helper_;
+}
+
+}  // namespace authd::host

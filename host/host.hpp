@@ -1,0 +1,180 @@
+// The host: a data directory of domains, accounts, settings and rights, the
+// login path, and the administrative operations on them.
+//
+// The data directory (--data DIR):
+//   DIR/authhost.sqlite                          domains, accounts, settings, lockout state (store.hpp)
+//   DIR/Domains/<domain>/Settings/Access.settings  that domain's access rights (access_rights.hpp)
+//
+// Every administrative operation takes the calling account (already
+// authenticated by whoever calls: the administration server, a local tool)
+// and checks its rights before it acts; a caller without them gets
+// PermissionDenied naming the right it lacks. Rights:
+//   create/remove domains                      CanModifyUserAccounts
+//   accounts and settings of domain D          CanModifyUserAccounts, or CanModifyThisDomain held in D
+//   server-wide settings                       CanModifyServerSettings (read: also CanMonitorServer)
+//   lockout state of every name                CanMonitorServer
+//   grant or revoke rights                     CanModifyAccessRights
+// CanModifyAccessRights implies every other right; the server rights count
+// only for accounts of the main domain.
+//
+// Operations return a Status (or a Result); faults of the data directory
+// (an unwritable file, a corrupt Access.settings, a lock held too long) are
+// reported there too, with the file named, and leave nothing half done.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "authd/api/secret.hpp"
+#include "host/access_rights.hpp"
+#include "host/lockout.hpp"
+#include "host/login.hpp"
+#include "host/names.hpp"
+#include "host/settings.hpp"
+#include "host/store.hpp"
+
+namespace authd::host {
+
+class HelperClient;
+
+enum class ErrorCode {
+  Ok,
+  PermissionDenied,
+  NotFound,
+  AlreadyExists,
+  InvalidName,
+  InvalidValue,
+  CorruptRights,  // an Access.settings that cannot be read
+  Storage,        // the database or a file could not be read or written
+};
+
+std::string_view error_code_name(ErrorCode code) noexcept;
+
+struct Status {
+  ErrorCode code = ErrorCode::Ok;
+  std::string message;
+
+  bool ok() const noexcept { return code == ErrorCode::Ok; }
+  static Status success() { return {}; }
+  static Status error(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+};
+
+template <typename T>
+struct Result {
+  Status status;
+  T value{};
+  bool ok() const noexcept { return status.ok(); }
+};
+
+// Thrown by Host::open for a data directory that cannot be used at all.
+class HostError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Which settings an operation is about: the server (both empty), a domain
+// (account empty) or an account.
+struct SettingsScope {
+  std::string domain;
+  std::string account;
+};
+
+struct SettingView {
+  std::string name;
+  std::string value;   // the effective value ("(set)" for a secret that is set)
+  std::string origin;  // "account", "domain", "server", "default"
+};
+
+// An update: a value to set, or nullopt to remove it (the inherited value
+// applies again).
+using SettingChanges = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+class Host {
+ public:
+  using Logger = std::function<void(std::string_view)>;
+
+  static constexpr const char* database_file = "authhost.sqlite";
+
+  // Create a data directory with its main domain and postmaster@main_domain
+  // (unlimited rights, this password). Refuses a directory set up already.
+  static Status init(const std::filesystem::path& dir, std::string_view main_domain, const Secret& postmaster_password);
+
+  // Open a data directory made by init(). Throws HostError saying what is
+  // wrong and how to fix it.
+  static std::unique_ptr<Host> open(const std::filesystem::path& dir, Logger log = {});
+
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  const std::string& main_domain() const noexcept { return main_domain_; }
+  const std::filesystem::path& data_dir() const noexcept { return dir_; }
+  std::filesystem::path access_file(std::string_view domain) const;
+
+  // The login path (login.hpp).
+  LoginResult login(const LoginRequest& request);
+  // After a successful login (most usefully through the OS or external
+  // password), the user sets an internal password for the same account.
+  Status set_own_password(const LoginResult& login, const Secret& password);
+
+  // Administration: `caller` is an authenticated account.
+  Status create_domain(const Address& caller, std::string_view domain);
+  Status delete_domain(const Address& caller, std::string_view domain);
+  Result<std::vector<std::string>> list_domains(const Address& caller);
+  // `password`: nullptr for none (the account cannot log in with an internal password).
+  Status create_account(const Address& caller, std::string_view address, const Secret* password);
+  Status delete_account(const Address& caller, std::string_view address);
+  Result<std::vector<std::string>> list_accounts(const Address& caller, std::string_view domain);
+  // Stored as the account's PasswordEncryption says.
+  Status set_password(const Address& caller, std::string_view address, const Secret& password);
+
+  Result<std::vector<SettingView>> get_settings(const Address& caller, const SettingsScope& scope);
+  // All changes or none; each checked against its declaration and level.
+  Status update_settings(const Address& caller, const SettingsScope& scope, const SettingChanges& changes);
+
+  Result<RightSet> get_rights(const Address& caller, std::string_view address);
+  Status set_rights(const Address& caller, std::string_view address, RightSet rights);
+
+  Status unlock(const Address& caller, std::string_view name);
+  Result<std::vector<LockoutRow>> lockout_state(const Address& caller);
+
+  // For the login path and tests.
+  Store& store() noexcept { return *store_; }
+  Effective effective(const std::string& domain, const std::string& account);
+
+ private:
+  Host(std::filesystem::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log);
+
+  friend class LoginPath;
+
+  // The caller's rights, or an error (unknown caller, corrupt file).
+  Result<RightSet> rights_of(const Address& caller);
+  Status require_server_right(const Address& caller, Right right);
+  Status require_domain_right(const Address& caller, const std::string& domain);
+  Status require_scope_right(const Address& caller, const SettingsScope& scope, bool for_reading);
+  Status create_domain_files(const std::string& domain, const AccessTable& rights);
+  std::optional<std::string> encode_password(const std::string& domain, const std::string& account,
+                                             const Secret& password, std::string& error);
+  // The helper for the current ExternalAuthenticator, started on first use;
+  // nullptr when none is configured.
+  std::shared_ptr<HelperClient> helper(const Effective& server);
+  void log(std::string_view line) const;
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  std::string main_domain_;
+  Logger log_;
+  Lockout lockout_;
+  std::mutex helper_mutex_;
+  std::shared_ptr<HelperClient> helper_;
+  std::string helper_command_;
+};
+
+}  // namespace authd::host

@@ -1,0 +1,342 @@
+#include "host/login.hpp"
+
+#include <openssl/rand.h>
+
+#include <thread>
+
+#include "host/client_addresses.hpp"
+#include "host/helper_client.hpp"
+#include "host/host.hpp"
+#include "pam/pam_backend.hpp"
+#include "passwords/challenge.hpp"
+#include "passwords/registry.hpp"
+#include "protocol/quoting.hpp"
+
+namespace authd::host {
+
+std::string_view login_status_name(LoginStatus status) noexcept {
+  switch (status) {
+    case LoginStatus::Accepted: return "accepted";
+    case LoginStatus::Rejected: return "rejected";
+    case LoginStatus::TempFail: return "temporary failure";
+    case LoginStatus::AddressRefused: return "address refused";
+  }
+  return "unknown";
+}
+
+std::string_view password_kind_name(PasswordKind kind) noexcept {
+  switch (kind) {
+    case PasswordKind::None: return "none";
+    case PasswordKind::Internal: return "internal";
+    case PasswordKind::OS: return "OS";
+    case PasswordKind::External: return "external";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+enum class Check { Match, Mismatch, TempFail, CannotServe };
+
+struct CheckResult {
+  Check check = Check::Mismatch;
+  std::string detail;
+};
+
+// What PAM needs from a host: the registry for nothing (PAM stores no
+// hashes) and a log.
+class PamHostServices final : public HostServices {
+ public:
+  explicit PamHostServices(std::function<void(std::string_view)> log) : log_(std::move(log)) {}
+  Verdict check_password(std::string_view, const Secret&) const override {
+    return Verdict::reject(RejectReason::UnusableSecret);
+  }
+  std::optional<SchemeTraits> scheme_of(std::string_view) const override { return std::nullopt; }
+  std::string timing_dummy(std::string_view) const override { return {}; }
+  void log(LogLevel level, std::string_view message) const override {
+    // PAM's start-up lines would repeat for every login: only problems are worth a line.
+    if ((level == LogLevel::Warning || level == LogLevel::Error) && log_) log_(message);
+  }
+
+ private:
+  std::function<void(std::string_view)> log_;
+};
+
+// A stored password may be clear text: the copy made for one check goes
+// when the check does.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(std::string& text) : text_(text) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() { wipe_memory(text_.data(), text_.size()); }
+
+ private:
+  std::string& text_;
+};
+
+std::string random_password() {
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return "authhost timing dummy";
+  std::string out;
+  for (unsigned char b : bytes) out += static_cast<char>('a' + b % 26);
+  return out;
+}
+
+}  // namespace
+
+// The login path of login.hpp, one step per function.
+class LoginPath {
+ public:
+  LoginPath(Host& host, const LoginRequest& request)
+      : host_(host), request_(request), started_(Clock::now()), server_(host.effective({}, {})) {}
+
+  LoginResult run() {
+    if (!client_address_allowed()) {
+      result_.status = LoginStatus::AddressRefused;
+      result_.text = login_text::address_refused;
+      result_.detail = "client address " + request_.client_address + " is not in ClientIPAddresses";
+      return result_;
+    }
+    const auto address = parse_address(request_.name);
+    // A name that breaks the rules is counted too, under its lower-case
+    // form, cut to a bounded length so that the table stays bounded.
+    const std::string key = address ? address->full() : lower_ascii(request_.name.substr(0, 320));
+    if (address) result_.account = address->full();
+
+    Reservation slot = host_.lockout_.reserve(key, lockout_policy());
+    if (!slot.admitted()) return reject(RejectWhy::Suspended, "name suspended after failed logins");
+
+    bool known = address && host_.store().account_exists(address->domain, address->name);
+    if (!known && address && consult_external(address->domain)) {
+      const HelperAnswer answer = ask_helper("NEW " + address->full());
+      if (answer.kind == AnswerKind::Failure || answer.kind == AnswerKind::TempFail) {
+        slot.finish(LoginOutcome::TempFail);
+        return temp_fail("NEW " + address->full() + ": " + answer.text);
+      }
+      if (answer.kind == AnswerKind::Ok) known = host_.store().account_exists(address->domain, address->name);
+    }
+    if (!known) {
+      slot.finish(LoginOutcome::Failure);
+      return reject(RejectWhy::UnknownName, address ? "no account " + address->full() : "malformed name");
+    }
+
+    const Effective account = host_.effective(address->domain, address->name);
+    if (request_.method == LoginMethod::Plain && !request_.secure && account.boolean(setting::secure_method_required)) {
+      // No password was looked at: nothing to count.
+      slot.finish(LoginOutcome::TempFail);
+      return reject(RejectWhy::SecureMethodRequired, "clear-text method on an unencrypted connection");
+    }
+
+    bool undecided = false;
+    std::string why;
+    const auto try_one = [&](PasswordKind kind, const CheckResult& r) {
+      if (!r.detail.empty()) why += (why.empty() ? "" : "; ") + std::string(password_kind_name(kind)) + ": " + r.detail;
+      if (r.check == Check::TempFail) undecided = true;
+      if (r.check != Check::Match) return false;
+      result_.matched = kind;
+      return true;
+    };
+    const bool empty = request_.secret.empty();
+    const bool accepted =
+        !empty && ((account.boolean(setting::use_internal_password) &&
+                    try_one(PasswordKind::Internal, check_internal(*address, account))) ||
+                   (account.boolean(setting::use_os_password) && try_one(PasswordKind::OS, check_os(*address, account))) ||
+                   (account.boolean(setting::use_external_password) &&
+                    try_one(PasswordKind::External, check_external(*address))));
+    if (accepted) {
+      slot.finish(LoginOutcome::Success);
+      result_.status = LoginStatus::Accepted;
+      result_.text = login_text::accepted;
+      result_.detail = "password: " + std::string(password_kind_name(result_.matched));
+      return result_;
+    }
+    if (undecided) {
+      slot.finish(LoginOutcome::TempFail);
+      return temp_fail(why);
+    }
+    slot.finish(LoginOutcome::Failure);
+    return reject(RejectWhy::WrongPassword, empty ? "empty password" : why.empty() ? "no password matched" : why);
+  }
+
+ private:
+  bool client_address_allowed() const {
+    if (!server_.boolean(setting::reject_non_clients)) return true;
+    const auto address = parse_ip_address(request_.client_address);
+    if (!address) return false;
+    std::string error;
+    const auto networks = parse_client_addresses(server_.text(setting::client_addresses), error);
+    return is_client_address(*address, networks ? *networks : std::vector<IpNetwork>{});
+  }
+
+  LockoutPolicy lockout_policy() const {
+    return {server_.integer(setting::failed_login_limit), server_.duration(setting::failed_login_window),
+            server_.integer(setting::lockout_table_size)};
+  }
+
+  bool consult_external(const std::string& domain) const {
+    return host_.effective(domain, {}).boolean(setting::consult_external);
+  }
+
+  HelperAnswer ask_helper(const std::string& request) {
+    const auto helper = host_.helper(server_);
+    if (!helper) return {AnswerKind::TempFail, "no ExternalAuthenticator is configured"};
+    return helper->ask(request);
+  }
+
+  std::string mode_prefix() const { return request_.mode.empty() ? std::string() : "(" + request_.mode + ") "; }
+
+  CheckResult check_internal(const Address&, const Effective& account) const {
+    std::string stored = account.text(setting::password);
+    const WipeOnExit wipe(stored);
+    if (stored.empty()) return {Check::Mismatch, "no internal password"};
+    const auto& registry = passwords::Registry::instance();
+    const bool encoded = registry.identify(stored) != nullptr;
+    if (request_.method == LoginMethod::Plain) {
+      if (!encoded)
+        return {passwords::equal_constant_time(stored, request_.secret.view()) ? Check::Match : Check::Mismatch, {}};
+      switch (registry.check(stored, request_.secret)) {
+        case passwords::Check::Match: return {Check::Match, {}};
+        case passwords::Check::Mismatch: return {Check::Mismatch, {}};
+        case passwords::Check::Malformed: return {Check::CannotServe, "the stored internal password is malformed"};
+      }
+    }
+    Secret clear;
+    if (!encoded)
+      clear.assign(stored);
+    else if (!registry.clear_text(stored, clear)) {
+      if (request_.method == LoginMethod::CramMd5) {
+        passwords::CramMd5Context context;
+        if (registry.cram_md5_context(stored, context))
+          return {passwords::equal_hex_constant_time(passwords::cram_md5_response(context, request_.challenge),
+                                                     request_.secret.view())
+                      ? Check::Match
+                      : Check::Mismatch,
+                  {}};
+      }
+      return {Check::CannotServe, "a one-way internal password cannot serve a secure method"};
+    }
+    std::string expected;
+    if (request_.method == LoginMethod::Apop) {
+      expected = passwords::apop_digest(request_.challenge, clear);
+    } else {
+      passwords::CramMd5Context context;
+      passwords::CramMd5Context::from_password(clear.view(), context);
+      expected = passwords::cram_md5_response(context, request_.challenge);
+    }
+    return {passwords::equal_hex_constant_time(expected, request_.secret.view()) ? Check::Match : Check::Mismatch, {}};
+  }
+
+  CheckResult check_os(const Address& address, const Effective& account) const {
+    if (request_.method != LoginMethod::Plain) return {Check::CannotServe, "OS passwords cannot serve a secure method"};
+    try {
+      const Settings settings({{"service", server_.text(setting::os_password_service)},
+                               {"user_template", account.text(setting::os_user_name)},
+                               {"max_concurrent", std::int64_t{0}}});
+      const PamHostServices services([this](std::string_view line) { host_.log(line); });
+      const BackendContext context{"os-password", settings, services};
+      pam::PamBackend pam(context);
+      const Verdict verdict = pam.verify({address.name, address.domain}, request_.secret, request_.mode);
+      switch (verdict.kind) {
+        case VerdictKind::Accept: return {Check::Match, {}};
+        case VerdictKind::TempFail: return {Check::TempFail, verdict.detail};
+        case VerdictKind::Reject:
+        case VerdictKind::UnknownName: return {Check::Mismatch, verdict.detail};
+      }
+    } catch (const ConfigError& e) {
+      return {Check::TempFail, "the OS password settings are unusable: " + e.key() + ": " + e.what()};
+    }
+    return {Check::TempFail, "PAM gave no verdict"};
+  }
+
+  CheckResult check_external(const Address& address) {
+    std::string request;
+    if (request_.method == LoginMethod::Plain) {
+      request = "VRFY " + mode_prefix() + address.full() + " ";
+      protocol::append_quoted_argument(request, request_.secret.view());
+    } else {
+      request = std::string(request_.method == LoginMethod::Apop ? "SASL(APOP) " : "SASL(CRAM-MD5) ") + mode_prefix() +
+                address.full() + " ";
+      protocol::append_quoted_argument(request, request_.secret.view());
+      request += " ";
+      protocol::append_quoted_argument(request, request_.challenge);
+    }
+    const HelperAnswer answer = ask_helper(request);
+    wipe_memory(request.data(), request.size());
+    switch (answer.kind) {
+      case AnswerKind::Ok: return {Check::Match, {}};
+      case AnswerKind::Error: return {Check::Mismatch, "helper: " + answer.text};
+      case AnswerKind::Failure:
+      case AnswerKind::TempFail: return {Check::TempFail, "helper: " + answer.text};
+    }
+    return {Check::TempFail, "helper gave no answer"};
+  }
+
+  // The cost of one password check, spent where no password was checked.
+  void check_dummy() const {
+    std::string scheme = server_.text(setting::password_encoding);
+    if (scheme == "clear") scheme = "SSHA512";
+    const auto& registry = passwords::Registry::instance();
+    try {
+      const Secret unknown(random_password());
+      const std::string stored = registry.encode(scheme, unknown);
+      (void)registry.check(stored, request_.secret);
+    } catch (const std::invalid_argument&) {
+    }
+  }
+
+  LoginResult reject(RejectWhy why, std::string detail) {
+    const bool hide = server_.boolean(setting::hide_unknown);
+    if (why == RejectWhy::UnknownName || why == RejectWhy::Suspended || why == RejectWhy::SecureMethodRequired)
+      check_dummy();
+    result_.status = LoginStatus::Rejected;
+    result_.why = why;
+    result_.detail = std::move(detail);
+    if (hide) {
+      result_.text = login_text::hidden;
+      std::this_thread::sleep_until(started_ + server_.duration(setting::failure_answer_time));
+      return result_;
+    }
+    switch (why) {
+      case RejectWhy::UnknownName: result_.text = login_text::unknown; break;
+      case RejectWhy::Suspended: result_.text = login_text::suspended; break;
+      case RejectWhy::SecureMethodRequired: result_.text = login_text::secure_required; break;
+      default: result_.text = login_text::wrong_password; break;
+    }
+    return result_;
+  }
+
+  LoginResult temp_fail(std::string detail) {
+    result_.status = LoginStatus::TempFail;
+    result_.text = login_text::temporary;
+    result_.detail = std::move(detail);
+    return result_;
+  }
+
+  Host& host_;
+  const LoginRequest& request_;
+  Clock::time_point started_;
+  Effective server_;
+  LoginResult result_;
+};
+
+LoginResult Host::login(const LoginRequest& request) {
+  try {
+    LoginResult result = LoginPath(*this, request).run();
+    log("login " + (result.account.empty() ? std::string("(malformed name)") : result.account) + " from " +
+        request.client_address + ": " + std::string(login_status_name(result.status)) +
+        (result.detail.empty() ? std::string() : " (" + result.detail + ")"));
+    return result;
+  } catch (const StoreError& e) {
+    log(std::string("login: ") + e.what());
+    LoginResult result;
+    result.status = LoginStatus::TempFail;
+    result.text = login_text::temporary;
+    result.detail = e.what();
+    return result;
+  }
+}
+
+}  // namespace authd::host

@@ -1,0 +1,80 @@
+// One login through the whole path, and what it answers.
+//
+// The path (Host::login runs it; login.cpp holds it, one step per function):
+//   1. client address: with RejectNonClientAddresses, only loopback and
+//      ClientIPAddresses may log in; others are refused (AddressRefused),
+//      which is not counted as a failure;
+//   2. the lockout slot for the canonical name is reserved before any
+//      password is looked at; a suspended name is refused;
+//   3. the name is looked up; an unknown one in a domain with
+//      ConsultExternalAuthenticator goes to the helper as NEW, and on OK it
+//      is looked up again (the helper may have created it meanwhile);
+//   4. RequireSecureMethod refuses clear-text methods on unencrypted
+//      connections;
+//   5. the passwords the account enables, in order: internal, OS (PAM),
+//      external (the helper); the first that matches grants access. Secure
+//      methods (CRAM-MD5, APOP) are served by a clear-text internal password
+//      or by the helper (SASL(method)); OS and one-way passwords cannot;
+//   6. the outcome goes back to the lockout: a rejection counts, a success
+//      clears, a temporary failure (PAM or the helper could not decide)
+//      does not count.
+// With HideUnknownAccounts, every rejection (unknown name, wrong password,
+// suspended name, a secure method required) reads "incorrect account name or
+// password"; a dummy hash is checked where no password was, and the answer is
+// held back until FailureAnswerTime has passed since the request came in, so
+// that the time does not tell them apart either.
+#pragma once
+
+#include <string>
+
+#include "authd/api/secret.hpp"
+
+namespace authd::host {
+
+enum class LoginMethod { Plain, CramMd5, Apop };
+
+struct LoginRequest {
+  std::string name;              // name@domain as the client typed it
+  LoginMethod method = LoginMethod::Plain;
+  Secret secret;                 // Plain: the password; CRAM-MD5, APOP: the client's hex digest
+  std::string challenge;         // CRAM-MD5, APOP: what the server issued
+  std::string client_address = "127.0.0.1";
+  bool secure = false;           // the connection is encrypted (TLS)
+  std::string mode;              // the service: "IMAP", "POP", ... or empty
+};
+
+enum class LoginStatus {
+  Accepted,
+  Rejected,        // a definitive rejection; counted toward the lockout unless it says otherwise
+  TempFail,        // nothing could decide now; try again later
+  AddressRefused,  // not a client address: close the connection
+};
+
+enum class PasswordKind { None, Internal, OS, External };
+
+enum class RejectWhy { None, UnknownName, WrongPassword, Suspended, SecureMethodRequired };
+
+struct LoginResult {
+  LoginStatus status = LoginStatus::TempFail;
+  std::string text;             // the answer for the client
+  std::string account;          // canonical name@domain when known
+  PasswordKind matched = PasswordKind::None;
+  RejectWhy why = RejectWhy::None;  // for the log and the tests, never for the client
+  std::string detail;           // for the log: never a secret
+};
+
+std::string_view login_status_name(LoginStatus status) noexcept;
+std::string_view password_kind_name(PasswordKind kind) noexcept;
+
+namespace login_text {
+inline constexpr std::string_view hidden = "incorrect account name or password";
+inline constexpr std::string_view unknown = "unknown account";
+inline constexpr std::string_view wrong_password = "incorrect password";
+inline constexpr std::string_view suspended = "account suspended after too many failed logins; try again later";
+inline constexpr std::string_view secure_required = "a secure login method is required on unencrypted connections";
+inline constexpr std::string_view address_refused = "logins from this address are not accepted";
+inline constexpr std::string_view temporary = "temporarily unavailable, try again later";
+inline constexpr std::string_view accepted = "welcome";
+}  // namespace login_text
+
+}  // namespace authd::host

@@ -1,0 +1,216 @@
+#include "host/settings.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+#include "host/client_addresses.hpp"
+#include "host/names.hpp"
+#include "passwords/registry.hpp"
+
+namespace authd::host {
+
+namespace {
+
+using L = SettingLevel;
+using K = SettingKind;
+
+std::vector<HostSettingSpec> make_specs() {
+  return {
+      {setting::password, K::String, L::Account, "",
+       "the account's own (internal) password: {PLAIN}text, or one-way encoded ({SSHA512}..., {MD5}..., {SHA}..., "
+       "$6$...); a value no scheme recognises is clear text; empty never matches",
+       0, INT64_MAX, false, true},
+      {setting::use_internal_password, K::Boolean, L::Account, "true", "check the internal password first"},
+      {setting::use_os_password, K::Boolean, L::Account, "false",
+       "then the OS password, through PAM, for the OS User Name"},
+      {setting::use_external_password, K::Boolean, L::Account, "false",
+       "then the external authenticator (VRFY, SASL(method))"},
+      {setting::os_user_name, K::String, L::Account, "*",
+       "the OS user name: '*' is the account name (\"*\" -> joe, \"*%comp1\" -> joe%comp1)"},
+      {setting::secure_method_required, K::Boolean, L::Account, "false",
+       "refuse clear-text login methods on connections that are not encrypted"},
+      {setting::password_encoding, K::Scheme, L::Account, "SSHA512",
+       "how new internal passwords are stored: a scheme of the registry (SSHA512, SHA512-CRYPT, ...) or "
+       "'clear' (needed for CRAM-MD5 and APOP)"},
+      {setting::consult_external, K::Boolean, L::Domain, "false",
+       "ask the external authenticator (NEW) about names this domain does not know"},
+      {setting::hide_unknown, K::Boolean, L::Server, "true",
+       "unknown names, wrong passwords and suspended accounts get one answer, in one time"},
+      {setting::failed_login_limit, K::Integer, L::Server, "5",
+       "suspend a name after this many failed logins within FailedLoginWindow; 0: never", 0, 1000000},
+      {setting::failed_login_window, K::Duration, L::Server, "10m",
+       "the window of FailedLoginLimit, and how long a suspension lasts"},
+      {setting::lockout_table_size, K::Integer, L::Server, "100000",
+       "the most names whose failures are counted; past it the least recently failed are forgotten", 1,
+       100000000},
+      {setting::reject_non_clients, K::Boolean, L::Server, "false",
+       "accept logins only from loopback and ClientIPAddresses"},
+      {setting::client_addresses, K::AddressList, L::Server, "",
+       "addresses and networks of clients: 192.0.2.0/24, 2001:db8::/32, 198.51.100.7 (loopback always)"},
+      {setting::external_authenticator, K::String, L::Server, "",
+       "the external authenticator's command line (words split at spaces, \"...\" keeps one together)"},
+      {setting::external_timeout, K::Duration, L::Server, "5s", "how long the host waits for the helper's answer"},
+      {setting::os_password_service, K::String, L::Server, "authd", "the PAM service that checks OS passwords"},
+      {setting::failure_answer_time, K::Duration, L::Server, "500ms",
+       "with HideUnknownAccounts, a rejection is answered no sooner than this after the request"},
+  };
+}
+
+std::optional<bool> parse_boolean(std::string_view text) {
+  const std::string v = lower_ascii(text);
+  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
+  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+  if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::optional<std::string> canonical_scheme(std::string_view text) {
+  const std::string upper = [&] {
+    std::string s(text);
+    for (char& c : s)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return s;
+  }();
+  if (upper == "CLEAR" || upper == "PLAIN") return std::string("clear");
+  for (const auto* scheme : passwords::Registry::instance().schemes())
+    if (scheme->name == upper) return upper;
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<HostSettingSpec>& setting_specs() {
+  static const std::vector<HostSettingSpec> specs = make_specs();
+  return specs;
+}
+
+const HostSettingSpec* find_setting(std::string_view name) {
+  for (const auto& spec : setting_specs())
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+bool settable_at(const HostSettingSpec& spec, SettingLevel level) noexcept {
+  if (!spec.inherited) return level == spec.level;
+  return static_cast<int>(level) <= static_cast<int>(spec.level);
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  const auto number = parse_integer(text.substr(0, digits));
+  const auto unit = text.substr(digits);
+  std::int64_t scale = 0;
+  if (unit == "ms") scale = 1;
+  else if (unit == "s") scale = 1000;
+  else if (unit == "m") scale = 60000;
+  else if (unit == "h") scale = 3600000;
+  if (!number || scale == 0) return std::nullopt;
+  return std::chrono::milliseconds(*number * scale);
+}
+
+std::optional<std::string> normalise_setting(const HostSettingSpec& spec, std::string_view value, std::string& error) {
+  const std::string name(spec.name);
+  switch (spec.kind) {
+    case K::Boolean:
+      if (auto b = parse_boolean(value)) return std::string(*b ? "true" : "false");
+      error = name + " takes true or false (yes/no, on/off, 1/0)";
+      return std::nullopt;
+    case K::Integer: {
+      const auto n = parse_integer(value);
+      if (n && *n >= spec.min && *n <= spec.max) return std::to_string(*n);
+      error = name + " takes a whole number from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+      return std::nullopt;
+    }
+    case K::Duration:
+      if (auto d = parse_duration(value)) return format_duration(*d);
+      error = name + " takes a duration: a number and ms, s, m or h (\"500ms\", \"10m\")";
+      return std::nullopt;
+    case K::AddressList: {
+      std::string why;
+      if (!parse_client_addresses(value, why)) {
+        error = name + ": " + why + " (give addresses or address/prefix networks, IPv4 or IPv6)";
+        return std::nullopt;
+      }
+      return std::string(value);
+    }
+    case K::Scheme:
+      if (auto s = canonical_scheme(value)) return s;
+      error = name + ": '" + std::string(value) + "' is not a password scheme (authd --list-schemes names them; "
+              "'clear' keeps clear text)";
+      return std::nullopt;
+    case K::String:
+      for (unsigned char c : value)
+        if (c == '\0' || c == '\n' || c == '\r') {
+          error = name + " may not hold NUL, CR or LF";
+          return std::nullopt;
+        }
+      return std::string(value);
+  }
+  error = name + ": unknown setting type";
+  return std::nullopt;
+}
+
+Effective::Effective(SettingMap server, SettingMap domain, SettingMap account)
+    : server_(std::move(server)), domain_(std::move(domain)), account_(std::move(account)) {}
+
+const std::string* Effective::lookup(const HostSettingSpec& spec, std::string_view* origin) const {
+  const auto find = [&](const SettingMap& map, SettingLevel level, std::string_view where) -> const std::string* {
+    if (!settable_at(spec, level)) return nullptr;
+    auto it = map.find(spec.name);
+    if (it == map.end()) return nullptr;
+    if (origin) *origin = where;
+    return &it->second;
+  };
+  if (auto v = find(account_, L::Account, "account")) return v;
+  if (auto v = find(domain_, L::Domain, "domain")) return v;
+  if (auto v = find(server_, L::Server, "server")) return v;
+  if (origin) *origin = "default";
+  return nullptr;
+}
+
+std::string Effective::text(std::string_view name) const {
+  const auto* spec = find_setting(name);
+  if (spec == nullptr) throw std::logic_error("unknown setting " + std::string(name));
+  const auto* value = lookup(*spec, nullptr);
+  return value ? *value : std::string(spec->default_value);
+}
+
+std::string_view Effective::origin(std::string_view name) const {
+  const auto* spec = find_setting(name);
+  if (spec == nullptr) throw std::logic_error("unknown setting " + std::string(name));
+  std::string_view where = "default";
+  lookup(*spec, &where);
+  return where;
+}
+
+bool Effective::boolean(std::string_view name) const { return text(name) == "true"; }
+
+std::int64_t Effective::integer(std::string_view name) const {
+  const auto v = parse_integer(text(name));
+  if (!v) throw std::logic_error("setting " + std::string(name) + " holds no number");
+  return *v;
+}
+
+std::chrono::milliseconds Effective::duration(std::string_view name) const {
+  const auto v = parse_duration(text(name));
+  if (!v) throw std::logic_error("setting " + std::string(name) + " holds no duration");
+  return *v;
+}
+
+}  // namespace authd::host

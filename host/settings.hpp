@@ -1,0 +1,97 @@
+// The host's settings: every name, its type, default and the levels that
+// may hold it, and how a value is inherited.
+//
+// A setting is resolved from the narrowest level that holds it:
+//   account  ->  domain-wide default  ->  server-wide default  ->  built-in default
+// The level of a setting is the narrowest one it may be given at: account
+// settings may also be given domain-wide and server-wide (as defaults),
+// domain settings server-wide, server settings only there. Password is the
+// exception: it belongs to one account and is never inherited.
+//
+// Values are stored as text in their canonical spelling (set_value checks
+// and normalises them); the typed getters of Effective never fail on a
+// stored value, since nothing else is ever stored.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/store.hpp"
+
+namespace authd::host {
+
+enum class SettingLevel { Server, Domain, Account };
+enum class SettingKind { Boolean, Integer, Duration, String, AddressList, Scheme };
+
+struct HostSettingSpec {
+  std::string_view name;
+  SettingKind kind;
+  SettingLevel level;
+  std::string_view default_value;  // canonical text
+  std::string_view help;
+  std::int64_t min = 0;             // Integer only
+  std::int64_t max = INT64_MAX;     // Integer only
+  bool inherited = true;            // false: the account's own value or nothing
+  bool secret = false;              // never shown by settings listings
+};
+
+namespace setting {
+inline constexpr std::string_view password = "Password";
+inline constexpr std::string_view use_internal_password = "UseAppPassword";
+inline constexpr std::string_view use_os_password = "UseSystemPassword";
+inline constexpr std::string_view use_external_password = "UseExtPassword";
+inline constexpr std::string_view os_user_name = "OSUserName";
+inline constexpr std::string_view secure_method_required = "RequireSecureMethod";
+inline constexpr std::string_view password_encoding = "PasswordEncryption";
+inline constexpr std::string_view consult_external = "ConsultExternalAuthenticator";
+inline constexpr std::string_view hide_unknown = "HideUnknownAccounts";
+inline constexpr std::string_view failed_login_limit = "FailedLoginLimit";
+inline constexpr std::string_view failed_login_window = "FailedLoginWindow";
+inline constexpr std::string_view lockout_table_size = "LockoutTableSize";
+inline constexpr std::string_view reject_non_clients = "RejectNonClientAddresses";
+inline constexpr std::string_view client_addresses = "ClientIPAddresses";
+inline constexpr std::string_view external_authenticator = "ExternalAuthenticator";
+inline constexpr std::string_view external_timeout = "ExternalTimeout";
+inline constexpr std::string_view os_password_service = "OSPasswordService";
+inline constexpr std::string_view failure_answer_time = "FailureAnswerTime";
+}  // namespace setting
+
+// Every setting, in the order listings show them.
+const std::vector<HostSettingSpec>& setting_specs();
+const HostSettingSpec* find_setting(std::string_view name);
+
+// Whether `spec` may be given at `level`.
+bool settable_at(const HostSettingSpec& spec, SettingLevel level) noexcept;
+
+// The canonical text of `value` for `spec`, or nullopt with `error` saying
+// what is wrong and what is expected.
+std::optional<std::string> normalise_setting(const HostSettingSpec& spec, std::string_view value, std::string& error);
+
+// "1500ms", "30s", "10m", "2h": a duration; nullopt if malformed.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// The resolved settings of one account (or of a domain, or the server).
+class Effective {
+ public:
+  Effective(SettingMap server, SettingMap domain, SettingMap account);
+
+  // The value and the level it came from ("account", "domain", "server",
+  // "default").
+  std::string text(std::string_view name) const;
+  std::string_view origin(std::string_view name) const;
+
+  bool boolean(std::string_view name) const;
+  std::int64_t integer(std::string_view name) const;
+  std::chrono::milliseconds duration(std::string_view name) const;
+
+ private:
+  const std::string* lookup(const HostSettingSpec& spec, std::string_view* origin) const;
+
+  SettingMap server_, domain_, account_;
+};
+
+}  // namespace authd::host

@@ -1,0 +1,287 @@
+#include "host/store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <array>
+
+namespace authd::host {
+
+namespace {
+
+// Index i brings a database from version i to i + 1.
+const std::array<const char*, store_schema_version> migrations = {
+    "CREATE TABLE domains(name TEXT PRIMARY KEY NOT NULL);"
+    "CREATE TABLE accounts(domain TEXT NOT NULL REFERENCES domains(name), name TEXT NOT NULL,"
+    "  PRIMARY KEY(domain, name));"
+    "CREATE TABLE settings(domain TEXT NOT NULL, account TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    "  PRIMARY KEY(domain, account, key));"
+    "CREATE TABLE lockout(name TEXT PRIMARY KEY NOT NULL, failures INTEGER NOT NULL,"
+    "  window_start_ms INTEGER NOT NULL, locked_until_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX lockout_by_update ON lockout(updated_ms);",
+};
+
+LockoutRow read_lockout(SQLite::Statement& query) {
+  LockoutRow row;
+  row.name = query.getColumn(0).getString();
+  row.failures = query.getColumn(1).getInt64();
+  row.window_start_ms = query.getColumn(2).getInt64();
+  row.locked_until_ms = query.getColumn(3).getInt64();
+  row.updated_ms = query.getColumn(4).getInt64();
+  return row;
+}
+
+constexpr const char* lockout_columns = "SELECT name, failures, window_start_ms, locked_until_ms, updated_ms FROM lockout";
+
+}  // namespace
+
+void StoreWriter::set_meta(const std::string& key, const std::string& value) {
+  SQLite::Statement st(db_, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  st.bind(1, key);
+  st.bind(2, value);
+  st.exec();
+}
+
+void StoreWriter::insert_domain(const std::string& domain) {
+  SQLite::Statement st(db_, "INSERT INTO domains(name) VALUES(?)");
+  st.bind(1, domain);
+  st.exec();
+}
+
+void StoreWriter::delete_domain(const std::string& domain) {
+  for (const char* sql : {"DELETE FROM settings WHERE domain = ?", "DELETE FROM accounts WHERE domain = ?",
+                          "DELETE FROM domains WHERE name = ?"}) {
+    SQLite::Statement st(db_, sql);
+    st.bind(1, domain);
+    st.exec();
+  }
+}
+
+void StoreWriter::insert_account(const std::string& domain, const std::string& name) {
+  SQLite::Statement st(db_, "INSERT INTO accounts(domain, name) VALUES(?, ?)");
+  st.bind(1, domain);
+  st.bind(2, name);
+  st.exec();
+}
+
+void StoreWriter::delete_account(const std::string& domain, const std::string& name) {
+  for (const char* sql : {"DELETE FROM settings WHERE domain = ? AND account = ?",
+                          "DELETE FROM accounts WHERE domain = ? AND name = ?"}) {
+    SQLite::Statement st(db_, sql);
+    st.bind(1, domain);
+    st.bind(2, name);
+    st.exec();
+  }
+}
+
+void StoreWriter::set_setting(const SettingOwner& owner, const std::string& key, const std::string& value) {
+  SQLite::Statement st(db_,
+                       "INSERT INTO settings(domain, account, key, value) VALUES(?, ?, ?, ?) "
+                       "ON CONFLICT(domain, account, key) DO UPDATE SET value = excluded.value");
+  st.bind(1, owner.domain);
+  st.bind(2, owner.account);
+  st.bind(3, key);
+  st.bind(4, value);
+  st.exec();
+}
+
+void StoreWriter::erase_setting(const SettingOwner& owner, const std::string& key) {
+  SQLite::Statement st(db_, "DELETE FROM settings WHERE domain = ? AND account = ? AND key = ?");
+  st.bind(1, owner.domain);
+  st.bind(2, owner.account);
+  st.bind(3, key);
+  st.exec();
+}
+
+std::optional<LockoutRow> StoreWriter::lockout(const std::string& name) {
+  SQLite::Statement st(db_, std::string(lockout_columns) + " WHERE name = ?");
+  st.bind(1, name);
+  if (!st.executeStep()) return std::nullopt;
+  return read_lockout(st);
+}
+
+void StoreWriter::put_lockout(const LockoutRow& row) {
+  SQLite::Statement st(db_,
+                       "INSERT INTO lockout(name, failures, window_start_ms, locked_until_ms, updated_ms) "
+                       "VALUES(?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET failures = excluded.failures, "
+                       "window_start_ms = excluded.window_start_ms, locked_until_ms = excluded.locked_until_ms, "
+                       "updated_ms = excluded.updated_ms");
+  st.bind(1, row.name);
+  st.bind(2, row.failures);
+  st.bind(3, row.window_start_ms);
+  st.bind(4, row.locked_until_ms);
+  st.bind(5, row.updated_ms);
+  st.exec();
+}
+
+void StoreWriter::erase_lockout(const std::string& name) {
+  SQLite::Statement st(db_, "DELETE FROM lockout WHERE name = ?");
+  st.bind(1, name);
+  st.exec();
+}
+
+std::int64_t StoreWriter::lockout_count() {
+  return db_.execAndGet("SELECT count(*) FROM lockout").getInt64();
+}
+
+void StoreWriter::trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int64_t window_ms) {
+  std::int64_t excess = lockout_count() - keep;
+  if (excess <= 0) return;
+  {
+    SQLite::Statement stale(db_,
+                            "DELETE FROM lockout WHERE name IN (SELECT name FROM lockout WHERE locked_until_ms <= ? "
+                            "AND window_start_ms + ? <= ? ORDER BY updated_ms LIMIT ?)");
+    stale.bind(1, now_ms);
+    stale.bind(2, window_ms);
+    stale.bind(3, now_ms);
+    stale.bind(4, excess);
+    excess -= stale.exec();
+  }
+  if (excess <= 0) return;
+  SQLite::Statement oldest(db_, "DELETE FROM lockout WHERE name IN (SELECT name FROM lockout ORDER BY updated_ms LIMIT ?)");
+  oldest.bind(1, excess);
+  oldest.exec();
+}
+
+bool StoreWriter::domain_exists(const std::string& domain) {
+  SQLite::Statement st(db_, "SELECT 1 FROM domains WHERE name = ?");
+  st.bind(1, domain);
+  return st.executeStep();
+}
+
+bool StoreWriter::account_exists(const std::string& domain, const std::string& name) {
+  SQLite::Statement st(db_, "SELECT 1 FROM accounts WHERE domain = ? AND name = ?");
+  st.bind(1, domain);
+  st.bind(2, name);
+  return st.executeStep();
+}
+
+template <typename F>
+auto Store::guarded(const char* what, F&& body) {
+  std::lock_guard lock(mutex_);
+  try {
+    return body();
+  } catch (const SQLite::Exception& e) {
+    throw StoreError(std::string("database ") + file_.string() + ": cannot " + what + ": " + e.what());
+  }
+}
+
+Store::Store(const std::filesystem::path& file, bool create) : file_(file) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(file, ec);
+  if (create && exists) throw StoreError("database " + file.string() + " exists already");
+  if (!create && !exists)
+    throw StoreError("no database at " + file.string() + (ec ? ": " + ec.message() : std::string()));
+  try {
+    const int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
+    db_ = std::make_unique<SQLite::Database>(file.string(), flags, store_busy_timeout_ms);
+    // WAL lets readers and one writer work at once; FULL makes a committed
+    // transaction survive a power cut as well as a killed process.
+    db_->exec("PRAGMA journal_mode = WAL");
+    db_->exec("PRAGMA synchronous = FULL");
+    db_->exec("PRAGMA foreign_keys = ON");
+    db_->exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)");
+  } catch (const SQLite::Exception& e) {
+    throw StoreError("cannot open database " + file.string() + ": " + e.what());
+  }
+  migrate();
+}
+
+Store::~Store() = default;
+
+void Store::migrate() {
+  for (;;) {
+    bool done = false;
+    guarded("update its schema", [&] {
+      SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement st(*db_, "SELECT value FROM meta WHERE key = 'schema_version'");
+      const int version = st.executeStep() ? std::stoi(st.getColumn(0).getString()) : 0;
+      if (version > store_schema_version)
+        throw StoreError("database " + file_.string() + " has schema version " + std::to_string(version) +
+                         ", written by a newer authhost (this one knows up to " +
+                         std::to_string(store_schema_version) + ")");
+      if (version == store_schema_version) {
+        done = true;
+        return;
+      }
+      db_->exec(migrations[static_cast<std::size_t>(version)]);
+      StoreWriter(*db_).set_meta("schema_version", std::to_string(version + 1));
+      transaction.commit();
+    });
+    if (done) return;
+  }
+}
+
+void Store::write(const std::function<void(StoreWriter&)>& body) {
+  guarded("write", [&] {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    StoreWriter writer(*db_);
+    body(writer);
+    transaction.commit();
+  });
+}
+
+std::optional<std::string> Store::meta(const std::string& key) {
+  return guarded("read", [&]() -> std::optional<std::string> {
+    SQLite::Statement st(*db_, "SELECT value FROM meta WHERE key = ?");
+    st.bind(1, key);
+    if (!st.executeStep()) return std::nullopt;
+    return st.getColumn(0).getString();
+  });
+}
+
+bool Store::domain_exists(const std::string& domain) {
+  return guarded("read", [&] { return StoreWriter(*db_).domain_exists(domain); });
+}
+
+std::vector<std::string> Store::domains() {
+  return guarded("read", [&] {
+    std::vector<std::string> out;
+    SQLite::Statement st(*db_, "SELECT name FROM domains ORDER BY name");
+    while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+    return out;
+  });
+}
+
+bool Store::account_exists(const std::string& domain, const std::string& name) {
+  return guarded("read", [&] { return StoreWriter(*db_).account_exists(domain, name); });
+}
+
+std::vector<std::string> Store::accounts(const std::string& domain) {
+  return guarded("read", [&] {
+    std::vector<std::string> out;
+    SQLite::Statement st(*db_, "SELECT name FROM accounts WHERE domain = ? ORDER BY name");
+    st.bind(1, domain);
+    while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+    return out;
+  });
+}
+
+SettingMap Store::settings(const SettingOwner& owner) {
+  return guarded("read", [&] {
+    SettingMap out;
+    SQLite::Statement st(*db_, "SELECT key, value FROM settings WHERE domain = ? AND account = ?");
+    st.bind(1, owner.domain);
+    st.bind(2, owner.account);
+    while (st.executeStep()) out.emplace(st.getColumn(0).getString(), st.getColumn(1).getString());
+    return out;
+  });
+}
+
+std::optional<LockoutRow> Store::lockout(const std::string& name) {
+  return guarded("read", [&] { return StoreWriter(*db_).lockout(name); });
+}
+
+std::vector<LockoutRow> Store::lockout_rows() {
+  return guarded("read", [&] {
+    std::vector<LockoutRow> out;
+    SQLite::Statement st(*db_, std::string(lockout_columns) + " ORDER BY name");
+    while (st.executeStep()) out.push_back(read_lockout(st));
+    return out;
+  });
+}
+
+std::string Store::integrity_check() {
+  return guarded("check", [&] { return db_->execAndGet("PRAGMA integrity_check").getString(); });
+}
+
+}  // namespace authd::host

@@ -1,0 +1,128 @@
+// The host's database: domains, accounts, settings and lockout counters in
+// one SQLite file (SQLiteCpp), DIR/authhost.sqlite.
+//
+// Every write runs in one IMMEDIATE transaction (write()), so a host killed
+// in the middle of one restarts with all of it or none of it. The journal is
+// WAL with synchronous=FULL and a busy timeout, so a second process (a tool,
+// a helper creating an account through the administration entry point) may
+// write while the host runs: it waits for the lock instead of failing.
+//
+// The schema carries its version in the meta table; open() brings an older
+// database up to date, one migration per version, each in its transaction,
+// and refuses a database written by a newer authhost.
+//
+// Faults (a missing, unreadable, unwritable or corrupt file; a lock held
+// past the busy timeout) are thrown as StoreError with a message that names
+// the file. Calls are serialised on one connection; none waits on anything
+// but SQLite.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace authd::host {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr int store_schema_version = 1;
+inline constexpr int store_busy_timeout_ms = 5000;
+
+using SettingMap = std::map<std::string, std::string, std::less<>>;
+
+// Where a setting lives: the server (both empty), a domain (account empty)
+// or an account.
+struct SettingOwner {
+  std::string domain;
+  std::string account;
+};
+
+struct LockoutRow {
+  std::string name;            // canonical name@domain
+  std::int64_t failures = 0;   // inside the current window
+  std::int64_t window_start_ms = 0;
+  std::int64_t locked_until_ms = 0;  // 0: not locked
+  std::int64_t updated_ms = 0;
+};
+
+// The statements a write transaction may run. Only valid inside write().
+class StoreWriter {
+ public:
+  explicit StoreWriter(SQLite::Database& db) : db_(db) {}
+
+  void set_meta(const std::string& key, const std::string& value);
+  void insert_domain(const std::string& domain);
+  void delete_domain(const std::string& domain);  // its accounts and settings too
+  void insert_account(const std::string& domain, const std::string& name);
+  void delete_account(const std::string& domain, const std::string& name);  // its settings too
+  void set_setting(const SettingOwner& owner, const std::string& key, const std::string& value);
+  void erase_setting(const SettingOwner& owner, const std::string& key);
+
+  std::optional<LockoutRow> lockout(const std::string& name);
+  void put_lockout(const LockoutRow& row);
+  void erase_lockout(const std::string& name);
+  std::int64_t lockout_count();
+  // Drop rows until at most `keep` remain: first those neither locked nor
+  // inside their window at `now_ms`, then the least recently updated.
+  void trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int64_t window_ms);
+
+  // Reads that must see this transaction's own writes.
+  bool domain_exists(const std::string& domain);
+  bool account_exists(const std::string& domain, const std::string& name);
+
+ private:
+  SQLite::Database& db_;
+};
+
+class Store {
+ public:
+  // Open `file`; with `create`, make a new, empty database (the file must
+  // not exist yet). Throws StoreError.
+  Store(const std::filesystem::path& file, bool create);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& file() const noexcept { return file_; }
+
+  // Run `body` in one IMMEDIATE transaction: committed when it returns,
+  // rolled back when it throws (the exception goes on). SQLite faults become
+  // StoreError.
+  void write(const std::function<void(StoreWriter&)>& body);
+
+  std::optional<std::string> meta(const std::string& key);
+  bool domain_exists(const std::string& domain);
+  std::vector<std::string> domains();
+  bool account_exists(const std::string& domain, const std::string& name);
+  std::vector<std::string> accounts(const std::string& domain);
+  SettingMap settings(const SettingOwner& owner);
+  std::optional<LockoutRow> lockout(const std::string& name);
+  std::vector<LockoutRow> lockout_rows();
+  // PRAGMA integrity_check: "ok" or SQLite's report.
+  std::string integrity_check();
+
+ private:
+  template <typename F>
+  auto guarded(const char* what, F&& body);
+  void migrate();
+
+  std::filesystem::path file_;
+  std::mutex mutex_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace authd::host
