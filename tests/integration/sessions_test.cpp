@@ -53,7 +53,8 @@ TEST(Sessions, InOrderReplayOfTheSeedSessionsPasses) {
 }
 
 TEST(Binary, CheckConfigAcceptsTheExamples) {
-  for (const char* config : {"/demo/authd.toml", "/sessions/seed.toml", "/sessions/seed-new.toml"}) {
+  for (const char* config :
+       {"/demo/authd.toml", "/sessions/seed.toml", "/sessions/seed-new.toml", "/pam/authd.toml", "/ldap/authd.toml"}) {
     HelperProcess check({AUTHD_BINARY, "--check-config", examples + config});
     EXPECT_EQ(check.wait(10s), 0) << config;
   }
