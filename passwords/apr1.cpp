@@ -9,6 +9,7 @@
 
 #include "passwords/challenge.hpp"
 #include "passwords/encoding.hpp"
+#include "passwords/md5_state.hpp"
 #include "passwords/scheme_handler.hpp"
 
 namespace authd::passwords::detail {
@@ -40,34 +41,40 @@ void append_crypt64(std::string& out, std::uint32_t value, int digits) {
 // MD5-crypt's digest: a first digest mixing password, magic and salt, then
 // a thousand rounds that alternate the inputs to defeat shortcuts.
 bool apr1_digest(std::string_view password, std::string_view salt, Md5Digest& out) noexcept {
-  Hasher md5(DigestAlgorithm::Md5);
+  // A thousand short digests: the in-house MD5 avoids the per-digest set-up
+  // of OpenSSL's EVP interface, which would cost more than the hashing.
   Md5Digest mixed;
-  md5.update(password);
-  md5.update(salt);
-  md5.update(password);
-  bool ok = md5.finish(mixed);
-
-  md5.update(password);
-  md5.update(kMagic);
-  md5.update(salt);
-  for (std::size_t left = password.size(); left > 0;) {
-    const std::size_t take = std::min<std::size_t>(left, mixed.size());
-    md5.update(std::span<const std::uint8_t>(mixed.data(), take));
-    left -= take;
+  {
+    Md5 md5;
+    md5.update(password);
+    md5.update(salt);
+    md5.update(password);
+    md5.finish(mixed);
   }
-  // Each bit of the password length picks a zero byte or the password's
-  // first character.
-  const std::uint8_t zero = 0;
-  for (std::size_t bits = password.size(); bits != 0; bits >>= 1) {
-    if (bits & 1) {
-      md5.update(std::span<const std::uint8_t>(&zero, 1));
-    } else {
-      md5.update(password.substr(0, 1));
+  {
+    Md5 md5;
+    md5.update(password);
+    md5.update(kMagic);
+    md5.update(salt);
+    for (std::size_t left = password.size(); left > 0;) {
+      const std::size_t take = std::min<std::size_t>(left, mixed.size());
+      md5.update(std::span<const std::uint8_t>(mixed.data(), take));
+      left -= take;
     }
+    // Each bit of the password length picks a zero byte or the password's
+    // first character.
+    const std::uint8_t zero = 0;
+    for (std::size_t bits = password.size(); bits != 0; bits >>= 1) {
+      if (bits & 1) {
+        md5.update(std::span<const std::uint8_t>(&zero, 1));
+      } else {
+        md5.update(password.substr(0, 1));
+      }
+    }
+    md5.finish(out);
   }
-  ok = md5.finish(out) && ok;
-
   for (int round = 0; round < kRounds; ++round) {
+    Md5 md5;
     if (round & 1) {
       md5.update(password);
     } else {
@@ -80,10 +87,10 @@ bool apr1_digest(std::string_view password, std::string_view salt, Md5Digest& ou
     } else {
       md5.update(password);
     }
-    ok = md5.finish(out) && ok;
+    md5.finish(out);
   }
   wipe_memory(mixed.data(), mixed.size());
-  return ok;
+  return true;
 }
 
 std::optional<std::string> apr1(std::string_view password, std::string_view salt) {
