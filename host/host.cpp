@@ -550,6 +550,41 @@ Result<std::vector<LockoutRow>> Host::lockout_state(const Address& caller) {
   return out;
 }
 
+Result<HostStatistics> Host::statistics(const Address& caller) {
+  Result<HostStatistics> out;
+  out.status = require_server_right(caller, Right::MonitorServer);
+  if (!out.ok()) return out;
+  HostStatistics& s = out.value;
+  s.logins_accepted = logins_accepted_.load(std::memory_order_relaxed);
+  s.logins_rejected = logins_rejected_.load(std::memory_order_relaxed);
+  s.logins_temp_failed = logins_temp_failed_.load(std::memory_order_relaxed);
+  s.logins_address_refused = logins_address_refused_.load(std::memory_order_relaxed);
+  out.status = guarded([&] {
+    s.domains = static_cast<std::int64_t>(store_->domains().size());
+    const std::int64_t now = Lockout::now_ms();
+    for (const auto& row : store_->lockout_rows()) {
+      ++s.names_counted;
+      if (row.locked_until_ms > now) ++s.names_suspended;
+    }
+    return Status::success();
+  });
+  std::shared_ptr<HelperClient> helper;
+  {
+    std::lock_guard lock(helper_mutex_);
+    helper = helper_;
+  }
+  if (helper) {
+    const HelperStats h = helper->stats();
+    s.helper_running = true;
+    s.helper_version = helper->helper_version();
+    s.helper_sent = h.sent;
+    s.helper_answered = h.answered;
+    s.helper_resent = h.resent;
+    s.helper_restarts = h.restarts;
+  }
+  return out;
+}
+
 std::shared_ptr<HelperClient> Host::helper(const Effective& server) {
   const std::string command = server.text(setting::external_authenticator);
   std::shared_ptr<HelperClient> old;

@@ -22,6 +22,8 @@
 // reported there too, with the file named, and leave nothing half done.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -71,6 +73,21 @@ struct Result {
   Status status;
   T value{};
   bool ok() const noexcept { return status.ok(); }
+};
+
+// What GETSTATISTICS shows: logins through this Host object since it was
+// opened (a process's own), and counts the data directory gives.
+struct HostStatistics {
+  std::uint64_t logins_accepted = 0;
+  std::uint64_t logins_rejected = 0;
+  std::uint64_t logins_temp_failed = 0;
+  std::uint64_t logins_address_refused = 0;
+  std::int64_t domains = 0;
+  std::int64_t names_counted = 0;  // names with failed logins in the lockout table
+  std::int64_t names_suspended = 0;
+  bool helper_running = false;     // the external authenticator was started
+  unsigned helper_version = 0;
+  std::uint64_t helper_sent = 0, helper_answered = 0, helper_resent = 0, helper_restarts = 0;
 };
 
 // Thrown by Host::open for a data directory that cannot be used at all.
@@ -144,6 +161,8 @@ class Host {
 
   Status unlock(const Address& caller, std::string_view name);
   Result<std::vector<LockoutRow>> lockout_state(const Address& caller);
+  // CanMonitorServer.
+  Result<HostStatistics> statistics(const Address& caller);
 
   // For the login path and tests.
   Store& store() noexcept { return *store_; }
@@ -166,6 +185,7 @@ class Host {
   // nullptr when none is configured.
   std::shared_ptr<HelperClient> helper(const Effective& server);
   void log(std::string_view line) const;
+  void count_login(LoginStatus status) noexcept;
 
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
@@ -175,6 +195,9 @@ class Host {
   std::mutex helper_mutex_;
   std::shared_ptr<HelperClient> helper_;
   std::string helper_command_;
+  // Counted by login(); relaxed: they are statistics, ordering nothing.
+  std::atomic<std::uint64_t> logins_accepted_{0}, logins_rejected_{0}, logins_temp_failed_{0},
+      logins_address_refused_{0};
 };
 
 }  // namespace authd::host

@@ -325,6 +325,7 @@ class LoginPath {
 LoginResult Host::login(const LoginRequest& request) {
   try {
     LoginResult result = LoginPath(*this, request).run();
+    count_login(result.status);
     log("login " + (result.account.empty() ? std::string("(malformed name)") : result.account) + " from " +
         request.client_address + ": " + std::string(login_status_name(result.status)) +
         (result.detail.empty() ? std::string() : " (" + result.detail + ")"));
@@ -335,8 +336,17 @@ LoginResult Host::login(const LoginRequest& request) {
     result.status = LoginStatus::TempFail;
     result.text = login_text::temporary;
     result.detail = e.what();
+    count_login(result.status);
     return result;
   }
+}
+
+void Host::count_login(LoginStatus status) noexcept {
+  auto& counter = status == LoginStatus::Accepted   ? logins_accepted_
+                  : status == LoginStatus::Rejected ? logins_rejected_
+                  : status == LoginStatus::TempFail ? logins_temp_failed_
+                                                    : logins_address_refused_;
+  counter.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace authd::host

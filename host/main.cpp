@@ -5,16 +5,23 @@
 //   authhost --data DIR domain|account|settings|rights|unlock ...
 //                                                         local administration, as --as (default
 //                                                         postmaster@<main domain>), with its rights
+//   authhost --data DIR serve [--port N] [--listen ADDR]  the administration interface (admin_server.hpp)
+//   authhost admin --connect HOST:PORT --user NAME@DOMAIN [COMMAND ARGS...]
+//                                                         its client (admin_client.hpp)
 // Passwords are read from standard input (one line), never from the command
 // line, where other users could see them.
+#include <pthread.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
 
+#include "host/admin_client.hpp"
+#include "host/admin_server.hpp"
 #include "host/host.hpp"
 #include "host/replay.hpp"
 #include "passwords/challenge.hpp"
@@ -156,6 +163,46 @@ int run_login(const Common& common, const LoginOptions& o) {
   }
 }
 
+struct ServeOptions {
+  int port = 0;
+  std::vector<std::string> listen;
+  int max_connections = 16;
+  int idle_timeout_s = 300;
+};
+
+// Runs until SIGTERM or SIGINT. The signals are blocked before any thread
+// starts, so that only sigwait() here sees them, and the shutdown runs on
+// this thread instead of inside a handler.
+int run_serve(const Common& common, const ServeOptions& o) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto host = Host::open(common.data, [](std::string_view line) { std::cerr << "authhost: " << line << "\n"; });
+  admin::ServerOptions options;
+  if (!o.listen.empty()) options.listen = o.listen;
+  options.port = static_cast<std::uint16_t>(o.port);
+  options.max_connections = static_cast<std::size_t>(o.max_connections);
+  options.idle_timeout = std::chrono::seconds(o.idle_timeout_s);
+  try {
+    admin::Server server(*host, options, common.verbose ? admin::Server::Logger([](std::string_view line) {
+      std::cerr << "authhost: " << line << "\n";
+    })
+                                                          : admin::Server::Logger());
+    for (const auto& endpoint : server.endpoints()) std::cout << "listening on " << endpoint << "\n";
+    std::cout.flush();
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    std::cerr << "authhost: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+    server.stop();
+  } catch (const admin::ServerError& e) {
+    std::cerr << "authhost serve: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
 void print_settings(const std::vector<SettingView>& settings) {
   for (const auto& s : settings) std::cout << s.name << " = " << s.value << "   (" << s.origin << ")\n";
 }
@@ -253,11 +300,40 @@ int main(int argc, char** argv) {
   auto* unlock_cmd = app.add_subcommand("unlock", "lift a suspension after failed logins")->fallthrough();
   unlock_cmd->add_option("address", account_name, "NAME@DOMAIN")->required();
 
+  auto* serve_cmd = app.add_subcommand("serve", "run the administration interface on loopback until SIGTERM or "
+                                                "SIGINT (docs/admin-protocol.md)")
+                       ->fallthrough();
+  ServeOptions serve;
+  serve_cmd->add_option("--port", serve.port, "TCP port (default 0: any free port, printed at start)")
+      ->check(CLI::Range(0, 65535));
+  serve_cmd->add_option("--listen", serve.listen, "a loopback address to listen on, repeatable (default 127.0.0.1)");
+  serve_cmd->add_option("--max-connections", serve.max_connections, "connections at once (default 16)")
+      ->check(CLI::Range(1, 1024));
+  serve_cmd->add_option("--idle-timeout", serve.idle_timeout_s, "seconds a connection may stay silent (default 300)")
+      ->check(CLI::Range(1, 86400));
+
+  auto* admin_cmd = app.add_subcommand("admin", "the administration interface's client: the password on the first "
+                                                "line of standard input; one COMMAND ARGS..., or protocol lines on "
+                                                "standard input; exit 0 OK, 1 error answer, 2 unreachable or "
+                                                "temporary failure");
+  admin::ClientOptions client;
+  int client_timeout_s = 30;
+  admin_cmd->add_option("--connect", client.connect, "HOST:PORT of authhost serve")->required();
+  admin_cmd->add_option("--user", client.user, "NAME@DOMAIN to log in as")->required();
+  admin_cmd->add_option("--timeout", client_timeout_s, "seconds to wait for each answer (default 30)")
+      ->check(CLI::Range(1, 3600));
+  admin_cmd->add_option("command", client.command, "a command and its arguments, e.g. CREATEDOMAIN example.org");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (replay_cmd->parsed()) return replay(session, command, timeout_ms, common.verbose);
     if (init_cmd->parsed()) return run_init(common, main_domain, postmaster_password);
     if (login_cmd->parsed()) return run_login(common, login);
+    if (serve_cmd->parsed()) return run_serve(common, serve);
+    if (admin_cmd->parsed()) {
+      client.timeout = std::chrono::seconds(client_timeout_s);
+      return admin::run_client(client, std::cin, std::cout, std::cerr);
+    }
 
     auto host = open_host(common);
     const auto caller = caller_of(common, *host);

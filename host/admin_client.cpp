@@ -1,0 +1,253 @@
+#include "host/admin_client.hpp"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <istream>
+#include <memory>
+#include <ostream>
+
+#include "authd/api/secret.hpp"
+#include "host/admin_protocol.hpp"
+#include "protocol/quoting.hpp"
+
+namespace authd::host::admin {
+
+namespace {
+
+// The exit statuses, worst last.
+constexpr int exit_ok = 0;
+constexpr int exit_refused = 1;
+constexpr int exit_unavailable = 2;
+
+// Longer answer lines than this mean the peer is not an authhost.
+constexpr std::size_t max_answer_line = 64 * 1024;
+
+class Connection {
+ public:
+  explicit Connection(int fd) : fd_(fd) {}
+  ~Connection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool send_line(std::string_view line) {
+    std::string bytes(line);
+    bytes += "\r\n";
+    std::string_view rest = bytes;
+    bool sent = true;
+    while (!rest.empty()) {
+      const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        sent = false;
+        break;
+      }
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    wipe_memory(bytes.data(), bytes.size());
+    return sent;
+  }
+
+  // One line without its line end; false on end of stream, time-out or an
+  // overlong line.
+  bool read_line(std::string& line) {
+    for (;;) {
+      const auto newline = buffer_.find('\n');
+      if (newline != std::string::npos) {
+        line = buffer_.substr(0, newline);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        buffer_.erase(0, newline + 1);
+        return true;
+      }
+      if (buffer_.size() > max_answer_line) return false;
+      char chunk[4096];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+  std::string buffer_;
+};
+
+struct Received {
+  int code = 0;  // 0: the connection broke
+  std::vector<std::string> lines;
+};
+
+Received read_answer(Connection& connection) {
+  Received out;
+  std::string line;
+  while (connection.read_line(line)) {
+    out.lines.push_back(line);
+    const AnswerLine parsed = parse_answer_line(line);
+    if (parsed.code == 0) break;
+    if (parsed.last) {
+      out.code = parsed.code;
+      return out;
+    }
+  }
+  out.code = 0;
+  return out;
+}
+
+int status_of(int code) {
+  if (code >= 200 && code < 300) return exit_ok;
+  if (code >= 500 && code < 600) return exit_refused;
+  return exit_unavailable;
+}
+
+int connect_to(const std::string& host, const std::string& port, std::chrono::milliseconds timeout,
+               std::string& error) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    error = ::gai_strerror(rc);
+    return -1;
+  }
+  const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    const timeval tv{static_cast<time_t>(timeout.count() / 1000),
+                     static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) return fd;
+    error = std::strerror(errno);
+    ::close(fd);
+  }
+  return -1;
+}
+
+bool read_password(std::istream& in, Secret& out) {
+  out.clear();
+  char c;
+  bool any = false;
+  while (in.get(c)) {
+    any = true;
+    if (c == '\n') break;
+    out.push_back(c);
+  }
+  if (!out.empty() && out.view().back() == '\r') {
+    Secret trimmed(out.view().substr(0, out.size() - 1));
+    out = std::move(trimmed);
+  }
+  return any;
+}
+
+void print(std::ostream& out, const Received& answer) {
+  for (const auto& line : answer.lines) out << line << "\n";
+  out.flush();
+}
+
+}  // namespace
+
+bool split_host_port(const std::string& text, std::string& host, std::string& port) {
+  std::size_t colon;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+    host = text.substr(1, close - 1);
+    colon = close + 1;
+  } else {
+    colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) return false;
+    host = text.substr(0, colon);
+  }
+  port = text.substr(colon + 1);
+  if (host.empty() || port.empty() || port.size() > 5) return false;
+  for (const char c : port)
+    if (c < '0' || c > '9') return false;
+  return std::stoi(port) > 0 && std::stoi(port) < 65536;
+}
+
+int run_client(const ClientOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
+  std::string host, port;
+  if (!split_host_port(options.connect, host, port)) {
+    err << "authhost admin: --connect " << options.connect << ": expected HOST:PORT, e.g. 127.0.0.1:8106\n";
+    return exit_unavailable;
+  }
+  Secret password;
+  if (!read_password(in, password)) {
+    err << "authhost admin: no password on standard input (its first line)\n";
+    return exit_refused;
+  }
+  std::string error;
+  const int fd = connect_to(host, port, options.timeout, error);
+  if (fd < 0) {
+    err << "authhost admin: cannot connect to " << options.connect << ": " << error << "\n";
+    return exit_unavailable;
+  }
+  Connection connection(fd);
+  const Received greeting = read_answer(connection);
+  if (greeting.code != 200) {
+    print(err, greeting);
+    if (greeting.code == 0) err << "authhost admin: " << options.connect << " closed the connection\n";
+    return greeting.code == 0 ? exit_unavailable : std::max(status_of(greeting.code), exit_unavailable);
+  }
+
+  const auto exchange = [&](std::string_view line, Received& answer) {
+    if (!connection.send_line(line)) return false;
+    answer = read_answer(connection);
+    return answer.code != 0;
+  };
+  Received answer;
+  if (!exchange("USER " + protocol::quote_argument(options.user), answer) || answer.code != 200) {
+    print(err, answer);
+    return answer.code == 0 ? exit_unavailable : status_of(answer.code);
+  }
+  std::string pass = "PASS ";
+  protocol::append_quoted_argument(pass, password.view());
+  const bool sent = exchange(pass, answer);
+  wipe_memory(pass.data(), pass.size());
+  if (!sent || answer.code != 200) {
+    print(err, answer);
+    if (!sent && answer.code == 0) err << "authhost admin: the connection was closed during the login\n";
+    return answer.code == 0 ? exit_unavailable : status_of(answer.code);
+  }
+
+  int worst = exit_ok;
+  const auto run = [&](const std::string& line) {
+    if (!exchange(line, answer)) {
+      print(out, answer);
+      err << "authhost admin: the connection was closed\n";
+      worst = exit_unavailable;
+      return false;
+    }
+    print(out, answer);
+    worst = std::max(worst, status_of(answer.code));
+    return true;
+  };
+  if (!options.command.empty()) {
+    std::string line = options.command.front();
+    for (std::size_t i = 1; i < options.command.size(); ++i) {
+      line += ' ';
+      protocol::append_quoted_argument(line, options.command[i]);
+    }
+    if (!run(line)) return worst;
+  } else {
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line.front() == '#') continue;
+      if (!run(line)) return worst;
+      if (find_verb(line.substr(0, line.find(' '))) != nullptr &&
+          find_verb(line.substr(0, line.find(' ')))->verb == Verb::Quit)
+        return worst;
+    }
+  }
+  Received bye;
+  exchange("QUIT", bye);
+  return worst;
+}
+
+}  // namespace authd::host::admin

@@ -1,0 +1,605 @@
+// The administration interface: sessions driven in-process (any client
+// address), the server over real sockets, `authhost serve` and
+// `authhost admin` as processes.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "host_test_support.hpp"
+
+#include "host/admin_server.hpp"
+#include "protocol/quoting.hpp"
+
+namespace authd::host::admin {
+namespace {
+
+using namespace std::chrono_literals;
+using authd::host::testing::make_host;
+using authd::host::testing::postmaster;
+using authd::host::testing::TempDir;
+
+const std::string pm_login = "PASS \"pm secret\"";
+const std::string hidden(login_text::hidden);
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+class AdminSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    host = make_host(dir);
+    ASSERT_TRUE(host->create_domain(postmaster(), "other.org").ok());
+    const Secret pw("bob pw");
+    ASSERT_TRUE(host->create_account(postmaster(), "bob@other.org", &pw).ok());
+    ASSERT_TRUE(host->set_rights(postmaster(), "bob@other.org", RightSet(Right::ModifyThisDomain)).ok());
+    const Secret plain("plain pw");
+    ASSERT_TRUE(host->create_account(postmaster(), "plain@example.com", &plain).ok());
+  }
+
+  // A session logged in as `name`, from `address`.
+  std::unique_ptr<Session> session_as(const std::string& name, const std::string& password,
+                                      const std::string& address = "127.0.0.1") {
+    auto s = std::make_unique<Session>(*host, address);
+    EXPECT_EQ(s->handle("USER " + name).code, Code::Ok);
+    const Answer a = s->handle("PASS " + protocol::quote_argument(password));
+    EXPECT_EQ(a.code, Code::Ok) << a.text;
+    return s;
+  }
+  std::unique_ptr<Session> postmaster_session() { return session_as("postmaster@example.com", "pm secret"); }
+
+  TempDir dir;
+  std::unique_ptr<Host> host;
+};
+
+TEST_F(AdminSessionTest, CommandsBeforeTheLoginAreRefused) {
+  Session s(*host, "127.0.0.1");
+  EXPECT_EQ(Session::greeting().text, "authhost ready");
+  Answer a = s.handle("GETSTATISTICS");
+  EXPECT_EQ(a.code, Code::Error);
+  EXPECT_TRUE(contains(a.text, "log in first")) << a.text;
+  // Even a malformed command of a known verb: the login comes first.
+  EXPECT_TRUE(contains(s.handle("CREATEDOMAIN").text, "log in first"));
+  EXPECT_TRUE(contains(s.handle("PASS x").text, "send USER"));
+  EXPECT_TRUE(contains(s.handle("NOSUCH").text, "unknown command"));
+  a = s.handle("QUIT");
+  EXPECT_EQ(a.code, Code::Ok);
+  EXPECT_EQ(a.text, "bye");
+  EXPECT_TRUE(a.close);
+  EXPECT_TRUE(s.closed());
+}
+
+TEST_F(AdminSessionTest, PostmasterAdministersDomainsAccountsSettingsAndRights) {
+  auto s = postmaster_session();
+  EXPECT_TRUE(contains(s->handle("USER x@example.com").text, "already logged in as postmaster@example.com"));
+  EXPECT_EQ(s->handle("CREATEDOMAIN New.ORG").code, Code::Ok);
+  EXPECT_TRUE(contains(s->handle("CREATEDOMAIN new.org").text, "already exists"));
+  EXPECT_EQ(s->handle("CREATEACCOUNT ann@new.org \"ann pw\"").code, Code::Ok);
+  EXPECT_EQ(s->handle("CREATEACCOUNT nopw@new.org").code, Code::Ok);
+  EXPECT_EQ(testing::login(*host, "ann@new.org", "ann pw").status, LoginStatus::Accepted);
+  EXPECT_EQ(s->handle("SETACCOUNTPASSWORD ann@new.org \"second pw\"").code, Code::Ok);
+  EXPECT_EQ(testing::login(*host, "ann@new.org", "second pw").status, LoginStatus::Accepted);
+  EXPECT_EQ(s->handle("LISTACCOUNTS new.org").data, (std::vector<std::string>{"ann", "nopw"}));
+  EXPECT_EQ(s->handle("LISTDOMAINS").data, (std::vector<std::string>{"example.com", "new.org", "other.org"}));
+
+  EXPECT_EQ(s->handle("UPDATEACCOUNTSETTINGS ann@new.org \"OSUserName=*%comp 1\" UseExtPassword=yes").code, Code::Ok);
+  Answer a = s->handle("GETACCOUNTSETTINGS ann@new.org");
+  ASSERT_EQ(a.code, Code::Ok);
+  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "\"OSUserName=*%comp 1\" account"), a.data.end());
+  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "UseExtPassword=true account"), a.data.end());
+  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "Password=(set) account"), a.data.end());
+  for (const auto& line : a.data) EXPECT_FALSE(contains(line, "second pw")) << line;
+  EXPECT_EQ(s->handle("UPDATEACCOUNTSETTINGS ann@new.org UseExtPassword=").code, Code::Ok);
+  EXPECT_EQ(host->effective("new.org", "ann").text("UseExtPassword"), "false");
+  a = s->handle("UPDATEACCOUNTSETTINGS ann@new.org UseExtPassword=perhaps");
+  EXPECT_EQ(a.code, Code::Error);
+  EXPECT_TRUE(contains(a.text, "invalid value")) << a.text;
+  EXPECT_TRUE(contains(s->handle("UPDATEACCOUNTSETTINGS ann@new.org NoSuchThing=1").text, "no setting is called"));
+
+  EXPECT_EQ(s->handle("UPDATEDOMAINSETTINGS new.org ConsultExternalAuthenticator=on").code, Code::Ok);
+  a = s->handle("GETDOMAINSETTINGS new.org");
+  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "ConsultExternalAuthenticator=true domain"), a.data.end());
+  EXPECT_EQ(s->handle("UPDATESERVERSETTINGS FailedLoginLimit=7 \"ClientIPAddresses=192.0.2.0/24, 2001:db8::/32\"").code,
+            Code::Ok);
+  a = s->handle("GETSERVERSETTINGS");
+  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "FailedLoginLimit=7 server"), a.data.end());
+  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "\"ClientIPAddresses=192.0.2.0/24, 2001:db8::/32\" server"),
+            a.data.end());
+  EXPECT_TRUE(contains(s->handle("UPDATESERVERSETTINGS UseExtPassword=yes FailedLoginLimit=x").text, "invalid value"));
+  EXPECT_EQ(host->effective("", "").text("UseExtPassword"), "false");  // all or nothing
+
+  a = s->handle("GETACCOUNTRIGHTS ann@new.org");
+  EXPECT_EQ(a.data, std::vector<std::string>{"\"\""});
+  EXPECT_EQ(s->handle("SETACCOUNTRIGHTS ann@new.org CanModifyThisDomain").code, Code::Ok);
+  EXPECT_EQ(s->handle("GETACCOUNTRIGHTS ann@new.org").data, std::vector<std::string>{"CanModifyThisDomain"});
+  a = s->handle("SETACCOUNTRIGHTS ann@new.org CanMonitorServer");
+  EXPECT_TRUE(contains(a.text, "only accounts of the main domain")) << a.text;
+  EXPECT_EQ(s->handle("SETACCOUNTRIGHTS plain@example.com \"CanMonitorServer, CanModifyUserAccounts\"").code, Code::Ok);
+  EXPECT_EQ(s->handle("GETACCOUNTRIGHTS plain@example.com").data,
+            std::vector<std::string>{"\"CanModifyUserAccounts, CanMonitorServer\""});
+
+  EXPECT_EQ(s->handle("DELETEACCOUNT ann@new.org").code, Code::Ok);
+  EXPECT_EQ(s->handle("DELETEDOMAIN new.org").code, Code::Ok);
+  EXPECT_TRUE(contains(s->handle("DELETEDOMAIN example.com").text, "cannot be removed"));
+}
+
+TEST_F(AdminSessionTest, UnknownNamesAndDomainsAreClearErrors) {
+  auto s = postmaster_session();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"DELETEACCOUNT nobody@example.com", "not found: no account nobody@example.com"},
+      {"SETACCOUNTPASSWORD nobody@example.com x", "no account nobody@example.com"},
+      {"GETACCOUNTSETTINGS nobody@example.com", "no account nobody@example.com"},
+      {"UPDATEACCOUNTSETTINGS nobody@example.com UseExtPassword=yes", "no account nobody@example.com"},
+      {"GETACCOUNTRIGHTS nobody@example.com", "no account nobody@example.com"},
+      {"SETACCOUNTRIGHTS nobody@example.com \"\"", "no account nobody@example.com"},
+      {"CREATEACCOUNT x@nowhere.org", "no domain nowhere.org"},
+      {"DELETEDOMAIN nowhere.org", "no domain nowhere.org"},
+      {"LISTACCOUNTS nowhere.org", "no domain nowhere.org"},
+      {"GETDOMAINSETTINGS nowhere.org", "no domain nowhere.org"},
+      {"UPDATEDOMAINSETTINGS nowhere.org ConsultExternalAuthenticator=on", "no domain nowhere.org"},
+      {"UNLOCKACCOUNT nobody@example.com", "no failed logins are counted for nobody@example.com"},
+  };
+  for (const auto& [line, text] : cases) {
+    const Answer a = s->handle(line);
+    EXPECT_EQ(a.code, Code::Error) << line;
+    EXPECT_TRUE(contains(a.text, text)) << line << ": " << a.text;
+  }
+  // Bad input after the login: the parser's errors, and the session goes on.
+  EXPECT_TRUE(contains(s->handle("CREATEDOMAIN \"a b.com\"").text, "is not a domain name"));
+  EXPECT_TRUE(contains(s->handle("DELETEACCOUNT a/b@example.com").text, "is not an account address"));
+  EXPECT_TRUE(contains(s->handle("GETSTATISTICS now").text, "too many arguments"));
+  EXPECT_TRUE(contains(s->handle("SETACCOUNTRIGHTS plain@example.com CanFly").text, "CanFly"));
+  EXPECT_EQ(s->handle("GETSTATISTICS").code, Code::Ok);
+}
+
+TEST_F(AdminSessionTest, ADomainMasterActsOnItsOwnDomainOnly) {
+  auto s = session_as("bob@other.org", "bob pw");
+  EXPECT_EQ(s->handle("CREATEACCOUNT carl@other.org carl").code, Code::Ok);
+  EXPECT_EQ(s->handle("SETACCOUNTPASSWORD carl@other.org carl2").code, Code::Ok);
+  EXPECT_EQ(s->handle("UPDATEDOMAINSETTINGS other.org UseExtPassword=yes").code, Code::Ok);
+  EXPECT_EQ(s->handle("GETACCOUNTSETTINGS carl@other.org").code, Code::Ok);
+  EXPECT_EQ(s->handle("GETACCOUNTRIGHTS carl@other.org").code, Code::Ok);
+  EXPECT_EQ(s->handle("DELETEACCOUNT carl@other.org").code, Code::Ok);
+  for (const char* line : {"CREATEACCOUNT x@example.com", "DELETEACCOUNT plain@example.com",
+                           "GETACCOUNTSETTINGS plain@example.com", "UPDATEDOMAINSETTINGS example.com UseExtPassword=yes",
+                           "UNLOCKACCOUNT plain@example.com"}) {
+    const Answer a = s->handle(line);
+    EXPECT_EQ(a.code, Code::Error) << line;
+    EXPECT_TRUE(contains(a.text, "permission denied: bob@other.org may not change domain example.com")) << a.text;
+  }
+  for (const char* line : {"CREATEDOMAIN x.org", "LISTDOMAINS", "GETSERVERSETTINGS", "UPDATESERVERSETTINGS FailedLoginLimit=1",
+                           "GETSTATISTICS", "SETACCOUNTRIGHTS bob@other.org \"\""}) {
+    const Answer a = s->handle(line);
+    EXPECT_EQ(a.code, Code::Error) << line;
+    EXPECT_TRUE(contains(a.text, "permission denied: bob@other.org lacks the right")) << line << ": " << a.text;
+  }
+}
+
+TEST_F(AdminSessionTest, APlainAccountCanDoNothing) {
+  auto s = session_as("plain@example.com", "plain pw");
+  for (const char* line :
+       {"CREATEDOMAIN x.org", "DELETEDOMAIN other.org", "LISTDOMAINS", "CREATEACCOUNT x@example.com",
+        "DELETEACCOUNT bob@other.org", "LISTACCOUNTS example.com", "SETACCOUNTPASSWORD postmaster@example.com x",
+        "GETACCOUNTSETTINGS plain@example.com", "UPDATEACCOUNTSETTINGS plain@example.com UseExtPassword=yes",
+        "GETACCOUNTRIGHTS plain@example.com", "SETACCOUNTRIGHTS plain@example.com CanModifyAccessRights",
+        "GETSERVERSETTINGS", "UPDATESERVERSETTINGS FailedLoginLimit=0", "GETDOMAINSETTINGS example.com",
+        "UPDATEDOMAINSETTINGS example.com UseExtPassword=yes", "UNLOCKACCOUNT postmaster@example.com",
+        "GETSTATISTICS"}) {
+    const Answer a = s->handle(line);
+    EXPECT_EQ(a.code, Code::Error) << line;
+    EXPECT_TRUE(contains(a.text, "permission denied: plain@example.com")) << line << ": " << a.text;
+  }
+  EXPECT_EQ(host->get_rights(postmaster(), "plain@example.com").value, RightSet());
+}
+
+TEST_F(AdminSessionTest, OnlyCanModifyAccessRightsMaySetRights) {
+  RightSet strong;
+  strong.add(Right::ModifyUserAccounts).add(Right::ModifyServerSettings).add(Right::MonitorServer);
+  ASSERT_TRUE(host->set_rights(postmaster(), "plain@example.com", strong).ok());
+  auto s = session_as("plain@example.com", "plain pw");
+  EXPECT_EQ(s->handle("CREATEDOMAIN x.org").code, Code::Ok);
+  EXPECT_EQ(s->handle("UPDATESERVERSETTINGS FailedLoginLimit=9").code, Code::Ok);
+  EXPECT_EQ(s->handle("GETSTATISTICS").code, Code::Ok);
+  const Answer a = s->handle("SETACCOUNTRIGHTS plain@example.com CanModifyAccessRights");
+  EXPECT_TRUE(contains(a.text, "lacks the right CanModifyAccessRights")) << a.text;
+  EXPECT_TRUE(contains(s->handle("SETACCOUNTRIGHTS bob@other.org \"\"").text, "CanModifyAccessRights"));
+  EXPECT_EQ(host->get_rights(postmaster(), "plain@example.com").value, strong);
+}
+
+TEST_F(AdminSessionTest, RejectedLoginsReadTheSameAndCloseAfterThree) {
+  Session s(*host, "127.0.0.1");
+  for (const char* user : {"postmaster@example.com", "nobody@example.com", "bad/name"}) {
+    s.handle(std::string("USER ") + user);
+    const Answer a = s.handle("PASS wrong");
+    EXPECT_EQ(a.code, Code::Error);
+    EXPECT_EQ(a.text, hidden) << user;
+  }
+  EXPECT_TRUE(s.closed());
+  EXPECT_TRUE(contains(s.handle("QUIT").text, "closed"));
+}
+
+TEST_F(AdminSessionTest, ATemporaryFailureOfTheLoginIs400) {
+  // An unknown name in a domain that consults a helper, with none configured.
+  ASSERT_TRUE(testing::set(*host, {"other.org", ""}, "ConsultExternalAuthenticator", "on").ok());
+  Session s(*host, "127.0.0.1");
+  s.handle("USER ghost@other.org");
+  const Answer a = s.handle("PASS x");
+  EXPECT_EQ(a.code, Code::Temporary);
+  EXPECT_EQ(a.text, login_text::temporary);
+  EXPECT_FALSE(s.closed());
+}
+
+TEST_F(AdminSessionTest, TheLockoutAppliesToAdministrationLogins) {
+  ASSERT_TRUE(testing::set(*host, {}, "FailedLoginLimit", "2").ok());
+  for (int i = 0; i < 2; ++i) {
+    Session s(*host, "127.0.0.1");
+    s.handle("USER bob@other.org");
+    EXPECT_EQ(s.handle("PASS wrong").text, hidden);
+  }
+  Session locked(*host, "127.0.0.1");
+  locked.handle("USER bob@other.org");
+  Answer a = locked.handle("PASS \"bob pw\"");
+  EXPECT_EQ(a.code, Code::Error);
+  EXPECT_EQ(a.text, hidden);  // suspended, and it reads like any rejection
+  auto pm = postmaster_session();
+  a = pm->handle("GETSTATISTICS");
+  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "NamesSuspended 1"), a.data.end());
+  EXPECT_EQ(pm->handle("UNLOCKACCOUNT bob@other.org").code, Code::Ok);
+  session_as("bob@other.org", "bob pw");
+}
+
+TEST_F(AdminSessionTest, NonClientAddressesAreRefusedAndTheConnectionClosed) {
+  ASSERT_TRUE(testing::set(*host, {}, "RejectNonClientAddresses", "on").ok());
+  Session s(*host, "192.0.2.9");
+  s.handle("USER postmaster@example.com");
+  const Answer a = s.handle(pm_login);
+  EXPECT_EQ(a.code, Code::Error);
+  EXPECT_EQ(a.text, login_text::address_refused);
+  EXPECT_TRUE(a.close);
+  EXPECT_TRUE(s.closed());
+  // Loopback always may; a listed network may.
+  session_as("postmaster@example.com", "pm secret", "127.0.0.1");
+  session_as("postmaster@example.com", "pm secret", "::1");
+  ASSERT_TRUE(testing::set(*host, {}, "ClientIPAddresses", "192.0.2.0/24").ok());
+  session_as("postmaster@example.com", "pm secret", "192.0.2.9");
+}
+
+TEST_F(AdminSessionTest, TheExternalAuthenticatorCannotBeSetThroughTheInterface) {
+  auto s = postmaster_session();
+  const Answer a = s->handle("UPDATESERVERSETTINGS \"ExternalAuthenticator=/bin/sh -c id\"");
+  EXPECT_EQ(a.code, Code::Error);
+  EXPECT_TRUE(contains(a.text, "cannot be changed through the administration interface")) << a.text;
+  EXPECT_EQ(host->effective("", "").text("ExternalAuthenticator"), "");
+  // Locally it can; over the network it can be read.
+  ASSERT_TRUE(testing::set(*host, {}, "ExternalAuthenticator", "authd --config x.toml").ok());
+  const Answer got = s->handle("GETSERVERSETTINGS");
+  EXPECT_NE(std::find(got.data.begin(), got.data.end(), "\"ExternalAuthenticator=authd --config x.toml\" server"),
+            got.data.end());
+}
+
+TEST_F(AdminSessionTest, StatisticsCountLogins) {
+  { Session s(*host, "127.0.0.1"); s.handle("USER plain@example.com"); s.handle("PASS wrong"); }
+  auto monitor = postmaster_session();
+  ASSERT_TRUE(host->set_rights(postmaster(), "plain@example.com", RightSet(Right::MonitorServer)).ok());
+  auto s = session_as("plain@example.com", "plain pw");
+  const Answer a = s->handle("GETSTATISTICS");
+  ASSERT_EQ(a.code, Code::Ok) << a.text;
+  for (const char* line : {"LoginsAccepted 2", "LoginsRejected 1", "LoginsTempFailed 0", "LoginsAddressRefused 0",
+                           "Domains 2", "NamesWithFailedLogins 0", "NamesSuspended 0", "HelperRunning 0"})
+    EXPECT_NE(std::find(a.data.begin(), a.data.end(), line), a.data.end()) << line;
+}
+
+// ---------------------------------------------------------------------------
+// Over sockets.
+
+class SocketClient {
+ public:
+  explicit SocketClient(std::uint16_t port, const char* address = "127.0.0.1") {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    ::inet_pton(AF_INET, address, &sa.sin_addr);
+    const timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  }
+  ~SocketClient() { ::close(fd_); }
+  SocketClient(const SocketClient&) = delete;
+  SocketClient& operator=(const SocketClient&) = delete;
+
+  bool connected() const { return connected_; }
+  void send(std::string_view bytes) { (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  // The lines of one answer; the last one is the "NNN text" line. Empty on
+  // end of stream.
+  std::vector<std::string> answer() {
+    std::vector<std::string> lines;
+    std::string line;
+    while (read_line(line)) {
+      lines.push_back(line);
+      if (line.size() < 4 || line[3] == ' ') return lines;
+    }
+    return lines;
+  }
+  std::string last(std::string_view line) {
+    send(std::string(line) + "\r\n");
+    const auto lines = answer();
+    return lines.empty() ? std::string("(closed)") : lines.back();
+  }
+  bool at_end() {
+    char c;
+    return ::recv(fd_, &c, 1, 0) == 0;
+  }
+
+ private:
+  bool read_line(std::string& line) {
+    line.clear();
+    char c;
+    while (::recv(fd_, &c, 1, 0) == 1) {
+      if (c == '\n') {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return true;
+      }
+      line += c;
+    }
+    return false;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+class AdminServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { host = make_host(dir); }
+  std::unique_ptr<Server> start(ServerOptions options = {}) {
+    return std::make_unique<Server>(*host, std::move(options));
+  }
+  TempDir dir;
+  std::unique_ptr<Host> host;
+};
+
+TEST_F(AdminServerTest, AConversationOverTheSocket) {
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  EXPECT_EQ(server->endpoints(), std::vector<std::string>{"127.0.0.1:" + std::to_string(server->port())});
+  SocketClient c(server->port());
+  ASSERT_TRUE(c.connected());
+  EXPECT_EQ(c.answer(), std::vector<std::string>{"200 authhost ready"});
+  EXPECT_EQ(c.last("GETSTATISTICS"), "500 log in first: USER name@domain, then PASS password");
+  EXPECT_EQ(c.last("user postmaster@example.com"), "200 send PASS");
+  EXPECT_EQ(c.last(pm_login), "200 welcome");
+  EXPECT_EQ(c.last("createdomain other.org"), "200 OK");
+  c.send("CREATEACCOUNT ann@other.org \"ann pw\"\nGETACCOUNTRIGHTS ann@other.org\n");  // LF alone, pipelined
+  EXPECT_EQ(c.answer(), std::vector<std::string>{"200 OK"});
+  EXPECT_EQ(c.answer(), (std::vector<std::string>{"200-\"\"", "200 OK"}));
+  EXPECT_EQ(testing::login(*host, "ann@other.org", "ann pw").status, LoginStatus::Accepted);
+  c.send("GETSTATISTICS\r\n");
+  const auto stats = c.answer();
+  EXPECT_NE(std::find(stats.begin(), stats.end(), "200-AdminConnectionsOpen 1"), stats.end());
+  EXPECT_EQ(stats.back(), "200 OK");
+  EXPECT_EQ(c.last("QUIT"), "200 bye");
+  EXPECT_TRUE(c.at_end());
+}
+
+TEST_F(AdminServerTest, AnOverlongLineIsRefusedAndTheConnectionClosed) {
+  auto server = start();
+  {
+    SocketClient c(server->port());
+    c.answer();
+    c.send(std::string(max_line_length + 1, 'x'));  // no line end yet
+    EXPECT_EQ(c.answer(), std::vector<std::string>{"500 line too long (the limit is 8192 bytes); closing"});
+    EXPECT_TRUE(c.at_end());
+  }
+  {
+    SocketClient c(server->port());
+    c.answer();
+    c.send("USER " + std::string(max_line_length, 'a') + "\r\n");
+    EXPECT_TRUE(contains(c.answer().back(), "500 line too long"));
+    EXPECT_TRUE(c.at_end());
+  }
+  // At the limit, a line is a line (and its command's error is an ordinary one).
+  SocketClient c(server->port());
+  c.answer();
+  EXPECT_TRUE(contains(c.last(std::string(max_line_length, 'A')), "500 unknown command"));
+  EXPECT_EQ(c.last("QUIT"), "200 bye");
+}
+
+TEST_F(AdminServerTest, ConnectionsPastTheLimitAreToldBusy) {
+  ServerOptions options;
+  options.max_connections = 2;
+  auto server = start(options);
+  auto a = std::make_unique<SocketClient>(server->port());
+  SocketClient b(server->port());
+  EXPECT_EQ(a->answer(), std::vector<std::string>{"200 authhost ready"});
+  EXPECT_EQ(b.answer(), std::vector<std::string>{"200 authhost ready"});
+  {
+    SocketClient c(server->port());
+    const auto lines = c.answer();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_TRUE(contains(lines[0], "400 busy: 2 connections are open already")) << lines[0];
+    EXPECT_TRUE(c.at_end());
+  }
+  EXPECT_EQ(server->stats().refused_busy, 1u);
+  EXPECT_EQ(a->last("QUIT"), "200 bye");
+  a.reset();
+  // The slot comes back once the connection's thread has ended.
+  std::string greeting;
+  for (int i = 0; i < 50 && greeting != "200 authhost ready"; ++i) {
+    SocketClient again(server->port());
+    const auto lines = again.answer();
+    greeting = lines.empty() ? "" : lines[0];
+    if (greeting != "200 authhost ready") std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(greeting, "200 authhost ready");
+}
+
+TEST_F(AdminServerTest, AnIdleConnectionIsClosed) {
+  ServerOptions options;
+  options.idle_timeout = 200ms;
+  auto server = start(options);
+  SocketClient c(server->port());
+  c.answer();
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.answer(), std::vector<std::string>{"400 idle for too long; closing"});
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 150ms);
+  EXPECT_TRUE(c.at_end());
+}
+
+TEST_F(AdminServerTest, StopClosesConnectionsAndStopsAccepting) {
+  auto server = start();
+  const auto port = server->port();
+  SocketClient c(port);
+  c.answer();
+  EXPECT_EQ(c.last("USER postmaster@example.com"), "200 send PASS");
+  server->stop();
+  EXPECT_EQ(c.answer(), std::vector<std::string>{"400 server shutting down"});
+  EXPECT_TRUE(c.at_end());
+  SocketClient late(port);
+  EXPECT_FALSE(late.connected());
+  server->stop();  // idempotent
+}
+
+TEST_F(AdminServerTest, ItListensOnLoopbackOnly) {
+  ServerOptions options;
+  options.listen = {"192.0.2.1"};
+  try {
+    start(options);
+    FAIL() << "listened on a non-loopback address";
+  } catch (const ServerError& e) {
+    EXPECT_TRUE(contains(e.what(), "loopback addresses only")) << e.what();
+  }
+  options.listen = {"localhost"};
+  EXPECT_THROW(start(options), ServerError);
+  // Two addresses share one port, chosen for the first.
+  options.listen = {"127.0.0.1", "::1"};
+  try {
+    auto server = start(options);
+    const std::string port = std::to_string(server->port());
+    EXPECT_EQ(server->endpoints(), (std::vector<std::string>{"127.0.0.1:" + port, "[::1]:" + port}));
+  } catch (const ServerError& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The processes: `authhost admin` against an in-process server, and
+// `authhost serve`.
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string slurp(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct ToolRun {
+  int status = -1;
+  std::string out, err;
+};
+
+// `stdin_text | authhost admin ARGS`.
+ToolRun admin_tool(const TempDir& dir, const std::string& stdin_text, const std::string& args) {
+  const auto in = dir.path() / "admin.in", out = dir.path() / "admin.out", err = dir.path() / "admin.err";
+  std::ofstream(in) << stdin_text;
+  const std::string command = std::string(AUTHHOST_BINARY) + " admin " + args + " < " + shell_quote(in.string()) +
+                              " > " + shell_quote(out.string()) + " 2> " + shell_quote(err.string());
+  const int raw = std::system(command.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+}
+
+TEST_F(AdminServerTest, TheClientToolsExitStatus) {
+  ServerOptions options;
+  options.max_connections = 1;
+  auto server = start(options);
+  const std::string to = "--connect 127.0.0.1:" + std::to_string(server->port()) + " --user postmaster@example.com ";
+  ToolRun r = admin_tool(dir, "pm secret\n", to + "CREATEDOMAIN other.org");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "200 OK\n");
+  // Arguments with spaces reach the server as one argument each.
+  r = admin_tool(dir, "pm secret\n", to + "UPDATESERVERSETTINGS 'ClientIPAddresses=192.0.2.0/24, 198.51.100.7'");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(host->effective("", "").text("ClientIPAddresses"), "192.0.2.0/24, 198.51.100.7");
+  r = admin_tool(dir, "pm secret\n", to + "DELETEDOMAIN nowhere.org");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "500 not found: no domain nowhere.org\n");
+  r = admin_tool(dir, "wrong\n", to + "GETSTATISTICS");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "500 " + hidden + "\n");
+  // Commands on standard input: the worst answer decides.
+  r = admin_tool(dir, "pm secret\n# a comment\n\nLISTDOMAINS\nCREATEACCOUNT a@other.org \"a pw\"\nFROB\nLISTACCOUNTS other.org\n",
+                 to);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.out, "200-example.com\n200-other.org\n200 OK\n200 OK\n500 unknown command 'FROB'\n200-a\n200 OK\n");
+  r = admin_tool(dir, "", to + "LISTDOMAINS");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "no password on standard input")) << r.err;
+  {
+    // The one connection allowed is taken: busy is a temporary failure.
+    SocketClient holder(server->port());
+    holder.answer();
+    r = admin_tool(dir, "pm secret\n", to + "LISTDOMAINS");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(contains(r.err, "400 busy")) << r.err;
+  }
+  const auto port = server->port();
+  server.reset();
+  r = admin_tool(dir, "pm secret\n", "--connect 127.0.0.1:" + std::to_string(port) +
+                                         " --user postmaster@example.com LISTDOMAINS");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "cannot connect to 127.0.0.1:")) << r.err;
+  r = admin_tool(dir, "pm secret\n", "--connect nonsense --user postmaster@example.com LISTDOMAINS");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "expected HOST:PORT")) << r.err;
+}
+
+TEST(AdminServe, RunsAsAProcessUntilSigterm) {
+  TempDir dir;
+  const auto data = dir.path() / "data";
+  ASSERT_TRUE(Host::init(data, "example.com", Secret("pm secret")).ok());
+  int out_pipe[2];
+  ASSERT_EQ(::pipe(out_pipe), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    ::execl(AUTHHOST_BINARY, AUTHHOST_BINARY, "--data", data.c_str(), "serve", "--port", "0", nullptr);
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  std::string first;
+  char c;
+  while (::read(out_pipe[0], &c, 1) == 1 && c != '\n') first += c;
+  ::close(out_pipe[0]);
+  ASSERT_EQ(first.rfind("listening on 127.0.0.1:", 0), 0u) << first;
+  const std::string endpoint = first.substr(std::string("listening on ").size());
+  const ToolRun r = admin_tool(dir, "pm secret\n", "--connect " + endpoint + " --user postmaster@example.com CREATEDOMAIN other.org");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  // An open, idle connection does not hold the shutdown up.
+  SocketClient idle(static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1))));
+  idle.answer();
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(idle.answer(), std::vector<std::string>{"400 server shutting down"});
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(Host::open(data)->store().domain_exists("other.org"));
+}
+
+}  // namespace
+}  // namespace authd::host::admin
