@@ -74,6 +74,7 @@ void Md5::compress(const std::uint8_t* block) noexcept {
 }
 
 void Md5::update(std::span<const std::uint8_t> data) noexcept {
+  if (data.empty()) return;  // an empty view may carry a null pointer, which memcpy must not see
   std::size_t buffered = static_cast<std::size_t>(length_ % kBlockSize);
   length_ += data.size();
   if (buffered != 0) {
