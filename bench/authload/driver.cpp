@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <variant>
 
@@ -65,7 +66,8 @@ class Driver {
         reader_(protocol::max_response_line - 1),
         total_(plan.size()),
         times_(plan.size()),
-        answered_flags_(plan.size(), 0) {}
+        answered_flags_(plan.size(), 0),
+        refill_slice_(std::max<std::size_t>(1, settings.window / 16)) {}
 
   RunMeasurements run() {
     if (settings_.protocol == WireProtocol::Authd) handshake();
@@ -74,9 +76,11 @@ class Driver {
     last_answer_ns_ = start_ns_;
     // Lines that came in the same read as the INTF answer.
     handle_complete_lines(start_ns_);
+    if (settings_.sample_interval) take_sample(start_ns_);
     while (!all_answered()) {
       bool progressed = write_requests();
       progressed = read_answers() || progressed;
+      if (settings_.sample_interval) sample_when_due();
       if (!progressed && !all_answered()) wait_for_helper();
     }
     measurements_.elapsed = nanoseconds(last_answer_ns_ - start_ns_);
@@ -107,8 +111,18 @@ class Driver {
     if (input_blocked_) return false;
     const std::int64_t now = now_ns();
     apply_duration_cap(now);
-    const std::size_t limit = std::min(total_, measurements_.answered + settings_.window);
+    std::size_t limit = std::min(total_, measurements_.answered + settings_.window);
+    if (settings_.rate) limit = std::min(limit, due_by(now));
     if (limit == 0) return false;
+    // Refilling a full window one request per answer would cost a write()
+    // per request, as much as a fast serial helper's own work per request;
+    // slices keep the window nearly full while the driver stays out of the
+    // helper's way. Paced runs and the tail of the plan are sent as due.
+    const bool partial_line = sent_ < total_ && write_pos_ > plan_.line_begin(sent_);
+    if (!settings_.rate && !partial_line && sent_ > measurements_.answered && limit < total_ &&
+        limit - sent_ < refill_slice_) {
+      return false;
+    }
     const std::size_t end = plan_.line_end(limit - 1);
     if (write_pos_ >= end) return false;
 
@@ -122,12 +136,31 @@ class Driver {
       if (errno == EPIPE) helper_gone("the helper stopped reading its standard input");
       throw RunFailure(std::string("writing to the helper: ") + std::strerror(errno));
     }
+    // Silence while nothing was in flight (paced sending) is not the
+    // helper's: the answer timeout counts from here.
+    if (sent_ == measurements_.answered) last_progress_ns_ = now;
     write_pos_ += static_cast<std::size_t>(written);
     if (write_pos_ < end) input_blocked_ = true;
     // The time before the write: a request's latency includes its way
     // through the pipe.
     while (sent_ < limit && plan_.line_end(sent_) <= write_pos_) times_[sent_++] = now;
     return true;
+  }
+
+  // With --rate: how many requests are due by `now`, request i at i / rate
+  // seconds after the start.
+  std::size_t due_by(std::int64_t now) const noexcept {
+    const double due = std::floor(static_cast<double>(now - start_ns_) * *settings_.rate / 1e9) + 1;
+    return due >= static_cast<double>(total_) ? total_ : static_cast<std::size_t>(due);
+  }
+
+  // When the next request falls due, or nullopt if sending does not wait
+  // for the clock (no rate, all sent, window full, pipe full).
+  std::optional<std::int64_t> next_due_ns() const noexcept {
+    if (!settings_.rate || sent_ >= total_ || input_blocked_ || sent_ >= measurements_.answered + settings_.window) {
+      return std::nullopt;
+    }
+    return start_ns_ + static_cast<std::int64_t>(std::ceil(static_cast<double>(sent_) * 1e9 / *settings_.rate));
   }
 
   // --- receiving -------------------------------------------------------
@@ -179,8 +212,7 @@ class Driver {
       throw RunFailure("INTF answer to a VRFY: " + excerpt(line) + " for " + plan_.describe_request(index));
     }
     const RequestKind kind = plan_.kind(index);
-    const protocol::Status expected =
-        kind == RequestKind::RightPassword ? protocol::Status::Ok : protocol::Status::Error;
+    const protocol::Status expected = expects_ok(kind) ? protocol::Status::Ok : protocol::Status::Error;
     if (response.status != expected) {
       throw RunFailure("wrong answer " + excerpt(line) + " (expected " +
                        std::string(protocol::status_word(expected)) + ") to " + plan_.describe_request(index));
@@ -216,7 +248,7 @@ class Driver {
     const std::size_t index = measurements_.answered;
     if (index >= sent_) throw RunFailure("answer with no request outstanding: " + excerpt(line));
     if (word == "BH") throw RunFailure("BH (helper failure) answer " + excerpt(line) + " to " + plan_.describe_request(index));
-    const bool expect_ok = plan_.kind(index) == RequestKind::RightPassword;
+    const bool expect_ok = expects_ok(plan_.kind(index));
     if ((word == "OK") != expect_ok) {
       throw RunFailure("wrong answer " + excerpt(line) + " (expected " + (expect_ok ? "OK" : "ERR") + ") to " +
                        plan_.describe_request(index));
@@ -243,12 +275,31 @@ class Driver {
     }
   }
 
+  // --- the helper's memory and descriptors --------------------------------
+
+  void sample_when_due() {
+    const std::int64_t now = now_ns();
+    if (now >= next_sample_ns_) take_sample(now);
+  }
+
+  void take_sample(std::int64_t now) {
+    const auto rss = helper_.resident_kib();
+    const auto fds = helper_.open_fds();
+    if (rss && fds) {
+      measurements_.samples.push_back(
+          {static_cast<double>(now - start_ns_) / 1e9, measurements_.answered, *rss, *fds});
+    }
+    next_sample_ns_ = now + nanoseconds(*settings_.sample_interval).count();
+  }
+
   // --- waiting -----------------------------------------------------------
 
   // Blocks until the helper can take more input or has written something,
   // the duration cap falls due, or the helper has been silent too long.
   void wait_for_helper() {
     const std::int64_t now = now_ns();
+    // Nothing in flight and the pipe open: we wait for our own pacing.
+    if (sent_ == measurements_.answered && !input_blocked_) last_progress_ns_ = now;
     const std::int64_t silent = now - last_progress_ns_;
     const std::int64_t answer_limit = nanoseconds(settings_.answer_timeout).count();
     if (silent >= answer_limit) {
@@ -260,10 +311,15 @@ class Driver {
     if (settings_.duration_cap && !measurements_.capped) {
       wait = std::min<std::int64_t>(wait, std::max<std::int64_t>(0, settings_.duration_cap->count() - (now - start_ns_)));
     }
+    if (const auto due = next_due_ns()) wait = std::min<std::int64_t>(wait, std::max<std::int64_t>(0, *due - now));
+    if (settings_.sample_interval) wait = std::min<std::int64_t>(wait, std::max<std::int64_t>(0, next_sample_ns_ - now));
     pollfd fds[2] = {{helper_.output_fd(), POLLIN, 0}, {input_blocked_ ? helper_.input_fd() : -1, POLLOUT, 0}};
-    // Rounded up, so a wait never spins at 0 ms before its moment.
-    const int wait_ms = static_cast<int>((wait + 999'999) / 1'000'000);
-    if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) throw RunFailure(std::string("poll: ") + std::strerror(errno));
+    // Nanoseconds, not poll()'s milliseconds: paced requests are a tenth of
+    // a millisecond apart and must not leave in bursts.
+    const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+    if (::ppoll(fds, 2, &timeout, nullptr) < 0 && errno != EINTR) {
+      throw RunFailure(std::string("ppoll: ") + std::strerror(errno));
+    }
     // An error or hang-up on the input is reported by the next write.
     if (fds[1].revents != 0) input_blocked_ = false;
   }
@@ -336,6 +392,7 @@ class Driver {
   void finish() {
     // Read while the helper still runs: its exit status comes too late.
     measurements_.helper_peak_rss_kib = helper_.peak_rss_kib();
+    if (settings_.sample_interval) take_sample(now_ns());
     helper_.close_input();
     const std::int64_t deadline = now_ns() + nanoseconds(settings_.exit_timeout).count();
     for (;;) {
@@ -388,6 +445,8 @@ class Driver {
   std::int64_t start_ns_ = 0;
   std::int64_t last_progress_ns_ = 0;
   std::int64_t last_answer_ns_ = 0;
+  std::int64_t next_sample_ns_ = 0;
+  std::size_t refill_slice_;  // free places in the window before more requests are written
 };
 
 }  // namespace

@@ -26,6 +26,16 @@ struct DriverSettings {
   std::optional<std::string> expected_error_text;           // every ERROR/ERR must carry exactly this
   std::chrono::milliseconds answer_timeout{30000};          // longest silence while requests are in flight
   std::chrono::milliseconds exit_timeout{10000};            // from end of input to the helper's exit
+  std::optional<double> rate;                               // requests per second at most, evenly spaced
+  std::optional<std::chrono::milliseconds> sample_interval; // how often to read the helper's RSS and open fds
+};
+
+// The helper's memory and descriptors at one moment of the run.
+struct HelperSample {
+  double seconds = 0;         // since the first request was written
+  std::size_t answered = 0;   // requests answered by then
+  long rss_kib = 0;           // VmRSS
+  long open_fds = 0;          // entries of /proc/PID/fd
 };
 
 struct RunMeasurements {
@@ -40,6 +50,7 @@ struct RunMeasurements {
   std::size_t info_lines = 0;                         // "* text" lines seen
   HelperExit helper_exit;
   std::optional<long> helper_peak_rss_kib;  // VmHWM just before end of input
+  std::vector<HelperSample> samples;        // with a sample interval: from start to end of input
 };
 
 class RunFailure : public std::runtime_error {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -128,14 +129,37 @@ HelperProcess::HelperProcess(const std::vector<std::string>& argv, const std::st
 
 HelperProcess::~HelperProcess() { kill_and_reap(); }
 
-std::optional<long> HelperProcess::peak_rss_kib() const {
-  if (pid_ < 0) return std::nullopt;
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+namespace {
+
+std::optional<long> status_field_kib(pid_t pid, std::string_view field) {
+  if (pid < 0) return std::nullopt;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.starts_with("VmHWM:")) return std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.size() > field.size() && line.starts_with(field) && line[field.size()] == ':') {
+      return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+    }
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<long> HelperProcess::peak_rss_kib() const { return status_field_kib(pid_, "VmHWM"); }
+
+std::optional<long> HelperProcess::resident_kib() const { return status_field_kib(pid_, "VmRSS"); }
+
+std::optional<long> HelperProcess::open_fds() const {
+  if (pid_ < 0) return std::nullopt;
+  std::error_code error;
+  std::filesystem::directory_iterator entries("/proc/" + std::to_string(pid_) + "/fd", error);
+  if (error) return std::nullopt;
+  long count = 0;
+  for (; entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+    if (error) return std::nullopt;
+    ++count;
+  }
+  return count;
 }
 
 std::optional<HelperExit> HelperProcess::wait_for_exit(std::chrono::milliseconds limit) {

@@ -72,6 +72,11 @@ class HelperProcess {
   // credentials and request plan included.
   std::optional<long> peak_rss_kib() const;
 
+  // The helper's resident set now (VmRSS), in KiB, and its open file
+  // descriptors; nullopt if /proc cannot tell.
+  std::optional<long> resident_kib() const;
+  std::optional<long> open_fds() const;
+
   // End of input: the helper's signal to finish and exit.
   void close_input() noexcept { to_helper_.reset(); }
 

@@ -26,6 +26,12 @@ struct Options {
   double wrong_share = 0;
   double unknown_share = 0;
   double malformed_share = 0;
+  double slow_share = 0;
+  std::string slow_account;
+  std::string slow_password = "secret";
+  std::optional<double> rate;
+  std::optional<unsigned> sample_interval_ms;
+  double warmup_share = 0.1;
   std::optional<double> duration_cap;
   std::uint64_t seed = 1;
   std::string json;
@@ -51,11 +57,17 @@ std::chrono::milliseconds milliseconds_of(double seconds) {
 
 // Checks what CLI11 cannot express; returns a message, empty if all is well.
 std::string check_options(const Options& options) {
-  if (options.wrong_share + options.unknown_share + options.malformed_share > 1.0 + 1e-9) {
-    return "--wrong-share, --unknown-share and --malformed-share add up to more than 1";
+  if (options.wrong_share + options.unknown_share + options.malformed_share + options.slow_share > 1.0 + 1e-9) {
+    return "--wrong-share, --unknown-share, --malformed-share and --slow-share add up to more than 1";
   }
   if (options.protocol == "squid" && options.malformed_share > 0) {
     return "--malformed-share is for --protocol authd only (Squid helpers have no notion of a malformed name)";
+  }
+  if (options.protocol == "squid" && options.slow_share > 0) {
+    return "--slow-share is for --protocol authd only (it needs answers out of order)";
+  }
+  if (options.slow_share > 0 && options.slow_account.find('@') == std::string::npos) {
+    return "--slow-share needs --slow-account name@domain, an account the helper routes to a slow backend";
   }
   if (options.protocol == "authd" && options.squid_strip_domain) {
     return "--squid-strip-domain is for --protocol squid only";
@@ -66,7 +78,21 @@ std::string check_options(const Options& options) {
   return {};
 }
 
-Report make_report(const Options& options, const RunMeasurements& run, double driver_cpu) {
+// Latencies of the slow-backend requests apart from the others, which are
+// the ones a slow backend must not hold up.
+void split_latencies(const RequestPlan& plan, const RunMeasurements& run, Report& report) {
+  std::vector<std::int64_t> fast;
+  std::vector<std::int64_t> slow;
+  fast.reserve(run.latencies_ns.size());
+  for (std::size_t index = 0; index < run.latencies_ns.size(); ++index) {
+    (plan.kind(index) == RequestKind::SlowBackend ? slow : fast).push_back(run.latencies_ns[index]);
+  }
+  if (slow.empty()) return;
+  report.latency_fast = summarize_latencies(std::move(fast));
+  report.latency_slow = summarize_latencies(std::move(slow));
+}
+
+Report make_report(const Options& options, const RequestPlan& plan, const RunMeasurements& run, double driver_cpu) {
   Report report;
   report.protocol = options.protocol;
   report.command = options.command;
@@ -79,6 +105,13 @@ Report make_report(const Options& options, const RunMeasurements& run, double dr
   report.seconds = std::chrono::duration<double>(run.elapsed).count();
   report.requests_per_second = report.seconds > 0 ? static_cast<double>(run.answered) / report.seconds : 0;
   report.latency = summarize_latencies(run.latencies_ns);
+  split_latencies(plan, run, report);
+  report.rate = options.rate;
+  report.samples = run.samples;
+  if (!run.samples.empty()) {
+    const auto warmup = static_cast<std::size_t>(options.warmup_share * static_cast<double>(run.answered));
+    report.memory_trend = summarize_samples(run.samples, warmup);
+  }
   const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   report.helper_user_seconds = seconds(run.helper_exit.usage.ru_utime);
   report.helper_system_seconds = seconds(run.helper_exit.usage.ru_stime);
@@ -126,6 +159,25 @@ int main(int argc, char** argv) {
                  "authd only: fraction of requests with a malformed name such as \"name@\" (expect ERROR)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--slow-share", options.slow_share,
+                 "authd only: fraction of requests for --slow-account, which the helper routes to a slow backend "
+                 "(expect OK); their latency is reported apart")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--slow-account", options.slow_account, "name@domain of the slow-backend requests");
+  app.add_option("--slow-password", options.slow_password, "the right password of --slow-account")
+      ->capture_default_str();
+  app.add_option("--rate", options.rate,
+                 "send at most this many requests per second, evenly spaced (default: as fast as the window allows)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--sample-interval-ms", options.sample_interval_ms,
+                 "read the helper's RSS (VmRSS) and open descriptors this often, and report their trend after the "
+                 "warm-up")
+      ->check(CLI::Range(1u, 3600000u));
+  app.add_option("--warmup-share", options.warmup_share,
+                 "with --sample-interval-ms: the fraction of requests left out of the trend as warm-up")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
   app.add_option("--duration-cap", options.duration_cap, "stop sending after this many seconds; what is in flight is still checked")
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", options.seed, "chooses each request's kind and account")->capture_default_str();
@@ -159,6 +211,9 @@ int main(int argc, char** argv) {
     plan_settings.wrong_share = options.wrong_share;
     plan_settings.unknown_share = options.unknown_share;
     plan_settings.malformed_share = options.malformed_share;
+    plan_settings.slow_share = options.slow_share;
+    plan_settings.slow_account = options.slow_account;
+    plan_settings.slow_password = options.slow_password;
     plan_settings.seed = options.seed;
     plan_settings.mode = options.mode;
     plan_settings.squid_strip_domain = options.squid_strip_domain;
@@ -178,6 +233,8 @@ int main(int argc, char** argv) {
   driver_settings.expected_error_text = options.expect_error_text;
   driver_settings.answer_timeout = milliseconds_of(options.answer_timeout);
   driver_settings.exit_timeout = milliseconds_of(options.exit_timeout);
+  driver_settings.rate = options.rate;
+  if (options.sample_interval_ms) driver_settings.sample_interval = std::chrono::milliseconds(*options.sample_interval_ms);
 
   // A helper that dies while we write must show up as EPIPE, not kill us.
   ::signal(SIGPIPE, SIG_IGN);
@@ -197,7 +254,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const Report report = make_report(options, run, driver_cpu);
+  const Report report = make_report(options, *plan, run, driver_cpu);
   print_text(std::cout, report);
   if (!options.json.empty()) {
     std::ofstream json(options.json, std::ios::binary | std::ios::trunc);

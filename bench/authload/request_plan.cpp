@@ -117,7 +117,11 @@ class PlanBuilder {
   std::unordered_set<std::string> known_;
 };
 
+// With a zero slow share the draws fall exactly as they did before the
+// slow kind existed, so a seed keeps giving the same mix.
 RequestKind choose_kind(const PlanSettings& settings, double draw) noexcept {
+  if (draw < settings.slow_share) return RequestKind::SlowBackend;
+  draw -= settings.slow_share;
   if (draw < settings.malformed_share) return RequestKind::MalformedName;
   draw -= settings.malformed_share;
   if (draw < settings.unknown_share) return RequestKind::UnknownName;
@@ -138,6 +142,8 @@ std::string_view describe(RequestKind kind) noexcept {
       return "unknown name";
     case RequestKind::MalformedName:
       return "malformed name";
+    case RequestKind::SlowBackend:
+      return "slow backend";
   }
   return "?";
 }
@@ -159,6 +165,9 @@ void append_url_escaped(std::string& out, std::string_view bytes) {
 RequestPlan::RequestPlan(const PlanSettings& settings, const std::vector<Credential>& credentials)
     : fields_before_password_(settings.protocol == WireProtocol::Squid ? 1 : settings.mode.empty() ? 3 : 4) {
   if (credentials.empty()) throw std::invalid_argument("no credentials to build requests from");
+  if (settings.slow_share > 0 && (settings.slow_account.empty() || !protocol::is_atom(settings.slow_account))) {
+    throw std::invalid_argument("a slow share needs a slow account (name@domain, no spaces)");
+  }
   const PlanBuilder builder(settings, credentials);
   SplitMix64 random(settings.seed);
 
@@ -189,6 +198,9 @@ RequestPlan::RequestPlan(const PlanSettings& settings, const std::vector<Credent
       case RequestKind::MalformedName:
         builder.append_line(bytes_, sequence_of(index), PlanBuilder::malformed_name(credential.account, variant),
                             password);
+        break;
+      case RequestKind::SlowBackend:
+        builder.append_line(bytes_, sequence_of(index), settings.slow_account, settings.slow_password);
         break;
     }
     kinds_.push_back(kind);

@@ -22,10 +22,15 @@ enum class RequestKind : std::uint8_t {
   WrongPassword,  // expects ERROR / ERR
   UnknownName,    // expects ERROR / ERR
   MalformedName,  // authd only; expects ERROR
+  SlowBackend,    // authd only; the --slow-account, routed to a slow backend; expects OK
 };
-inline constexpr std::size_t request_kind_count = 4;
+inline constexpr std::size_t request_kind_count = 5;
 
 std::string_view describe(RequestKind kind) noexcept;
+
+constexpr bool expects_ok(RequestKind kind) noexcept {
+  return kind == RequestKind::RightPassword || kind == RequestKind::SlowBackend;
+}
 
 struct PlanSettings {
   WireProtocol protocol = WireProtocol::Authd;
@@ -33,6 +38,9 @@ struct PlanSettings {
   double wrong_share = 0;
   double unknown_share = 0;
   double malformed_share = 0;
+  double slow_share = 0;
+  std::string slow_account;         // name@domain answered by a slow backend
+  std::string slow_password;        // its right password
   std::uint64_t seed = 1;
   std::string mode = "IMAP";        // authd: "(mode)" in VRFY; empty leaves it out
   bool squid_strip_domain = false;  // squid: send the name without "@domain"
