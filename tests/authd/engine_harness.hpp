@@ -24,6 +24,7 @@
 #include "authd/plugin_loader.hpp"
 #include "authd/routes.hpp"
 #include "plugins/test_backend.hpp"
+#include "../support/line_from_fd.hpp"
 
 namespace authd::testing {
 
@@ -31,7 +32,7 @@ namespace authd::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "authd-test-XXXXXX").string();
+    std::string pattern = mkdtemp_template((std::filesystem::temp_directory_path() / "authd-test-").string());
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -110,22 +111,7 @@ class EngineHarness {
 
   // The next line from the engine, or nullopt after `limit` or at its end.
   std::optional<std::string> read_line(std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
-    const auto until = Clock::now() + limit;
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-      if (left <= 0) return std::nullopt;
-      pollfd fd{from_engine_, POLLIN, 0};
-      if (::poll(&fd, 1, static_cast<int>(left)) <= 0) continue;
-      char chunk[65536];
-      const ssize_t n = ::read(from_engine_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
+    return read_line_from(from_engine_, buffer_, limit);
   }
 
   // Send one request and return its answer.

@@ -14,6 +14,7 @@
 
 #include "protocol/response.hpp"
 #include "protocol/transcript.hpp"
+#include "../support/line_from_fd.hpp"
 
 extern char** environ;
 
@@ -64,22 +65,7 @@ void HelperProcess::close_input() {
 }
 
 std::optional<std::string> HelperProcess::read_line(std::chrono::milliseconds limit) {
-  const auto until = Clock::now() + limit;
-  for (;;) {
-    if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-      std::string line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 1);
-      return line;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (left <= 0) return std::nullopt;
-    pollfd fd{from_child_, POLLIN, 0};
-    if (::poll(&fd, 1, static_cast<int>(left)) <= 0) continue;
-    char chunk[65536];
-    const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
-    if (n <= 0) return std::nullopt;
-    buffer_.append(chunk, static_cast<std::size_t>(n));
-  }
+  return read_line_from(from_child_, buffer_, limit);
 }
 
 std::optional<int> HelperProcess::wait(std::chrono::milliseconds limit) {

@@ -30,7 +30,8 @@ std::string joined(const char* name, const std::string& extra, const char* separ
 }
 
 int reexec_with_wrappers(char** argv) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "authd-pam-XXXXXX").string();
+  // mkdtemp's template: six X characters for it to replace.
+  std::string pattern = (std::filesystem::temp_directory_path() / "authd-pam-").string() + std::string(6, 'X');
   if (::mkdtemp(pattern.data()) == nullptr) {
     std::fprintf(stderr, "pam_tests: mkdtemp: %s\n", std::strerror(errno));
     return 1;
