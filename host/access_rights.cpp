@@ -1,6 +1,7 @@
 #include "host/access_rights.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -101,7 +102,8 @@ AccessTable read_access_file(const std::filesystem::path& file, bool main_domain
   std::error_code ec;
   if (!std::filesystem::exists(file, ec) && !ec)
     throw AccessFileError(file.string() + " is missing: every domain has one (authhost writes it when it creates "
-                          "the domain); restore it from a backup, or write it by hand");
+                          "the domain); restore it from a backup, or have a holder of CanModifyAccessRights set "
+                          "the domain's rights again, which writes it anew");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw AccessFileError("cannot read " + file.string() + ": " + errno_text());
   AccessTable table;
@@ -109,7 +111,8 @@ AccessTable read_access_file(const std::filesystem::path& file, bool main_domain
   int number = 0;
   const auto fail = [&](const std::string& why) {
     throw AccessFileError(file.string() + ":" + std::to_string(number) + ": " + why +
-                          "; fix the file (lines are NAME = Right, Right) before changing this domain's rights");
+                          "; the rights of this domain's accounts cannot be known until the file is fixed "
+                          "(lines are NAME = Right, Right) or removed and written again by setting a right");
   };
   while (std::getline(in, line)) {
     ++number;
@@ -142,9 +145,11 @@ void write_access_file(const std::filesystem::path& file, std::string_view domai
 
   const std::string path = file.string();
   const std::string temporary = path + ".tmp";
-  FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (fd.get() < 0) throw AccessFileError("cannot write " + temporary + ": " + errno_text());
   try {
+    // A temporary file left by a crash keeps its old mode through O_TRUNC.
+    if (::fchmod(fd.get(), 0600) != 0) throw AccessFileError("cannot protect " + temporary + ": " + errno_text());
     write_all(fd.get(), text, temporary);
     if (::fsync(fd.get()) != 0) throw AccessFileError("cannot flush " + temporary + ": " + errno_text());
     if (::close(fd.release()) != 0) throw AccessFileError("cannot write " + temporary + ": " + errno_text());

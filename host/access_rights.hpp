@@ -11,10 +11,13 @@
 // its own domain. CanModifyAccessRights is unlimited access: it implies
 // every other right.
 //
-// The file is replaced atomically (written beside it, flushed, renamed over
-// it), so a reader sees the old rights or the new ones, never a mix. A file
-// that cannot be read is an AccessFileError naming the file and the line:
-// the host then refuses to act on that domain's rights instead of guessing.
+// The file is replaced atomically (written beside it with mode 0600, flushed,
+// renamed over it), so a reader sees the old rights or the new ones, never a
+// mix. A file that cannot be read is an AccessFileError naming the file and
+// the line: the host then refuses to act on that domain's rights instead of
+// guessing. postmaster of the main domain holds unlimited access whatever
+// the file says (host.hpp), so a damaged main-domain file can always be
+// repaired through the host.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +52,15 @@ class RightSet {
     return *this;
   }
   bool only_domain_rights() const noexcept { return (bits_ & ~static_cast<std::uint8_t>(Right::ModifyThisDomain)) == 0; }
+  // Every right `other` holds is held or implied here: unlimited access
+  // implies all, CanModifyUserAccounts implies CanModifyThisDomain (it
+  // changes every domain).
+  bool covers(RightSet other) const noexcept {
+    if (holds(Right::ModifyAccessRights)) return true;
+    std::uint8_t mine = bits_;
+    if (holds(Right::ModifyUserAccounts)) mine = static_cast<std::uint8_t>(mine | static_cast<std::uint8_t>(Right::ModifyThisDomain));
+    return (other.bits_ & ~mine) == 0;
+  }
   bool operator==(const RightSet&) const = default;
 
  private:

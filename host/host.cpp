@@ -1,8 +1,14 @@
 #include "host/host.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
+#include <sys/stat.h>
+
 #include "host/helper_client.hpp"
+#include "host/os_users.hpp"
+#include "pam/user_template.hpp"
 #include "passwords/registry.hpp"
 
 namespace authd::host {
@@ -37,6 +43,39 @@ Status guarded(F&& body) {
   } catch (const fs::filesystem_error& e) {
     return Status::error(ErrorCode::Storage, e.what());
   }
+}
+
+// Every directory from `base` down to `path` that is missing, made 0700
+// whatever the umask.
+void create_private_directories(const fs::path& base, const fs::path& path) {
+  fs::path at = base;
+  for (const auto& part : path.lexically_relative(base)) {
+    at /= part;
+    if (fs::is_directory(at)) continue;
+    fs::create_directory(at);
+    fs::permissions(at, fs::perms::owner_all, fs::perm_options::replace);
+  }
+}
+
+// Refuses a data directory that others may read: it holds passwords.
+void check_private(const fs::path& dir) {
+  std::vector<std::string> open_to_others;
+  const auto check = [&](const fs::path& p, const fs::file_status& status) {
+    if ((status.permissions() & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
+      open_to_others.push_back(p.string());
+  };
+  std::error_code ec;
+  check(dir, fs::symlink_status(dir, ec));
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    check(it->path(), it->symlink_status());
+  if (ec) throw HostError("cannot read the data directory " + dir.string() + ": " + ec.message());
+  if (open_to_others.empty()) return;
+  std::string list;
+  for (std::size_t i = 0; i < open_to_others.size() && i < 3; ++i) list += (i ? ", " : "") + open_to_others[i];
+  if (open_to_others.size() > 3) list += " and " + std::to_string(open_to_others.size() - 3) + " more";
+  throw HostError("the data directory holds passwords, but " + list +
+                  " can be read or entered by other users; make it the host user's alone: chmod -R go= " +
+                  dir.string());
 }
 
 // Words split at spaces; "..." keeps spaces inside one word.
@@ -78,7 +117,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
 
 Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log)
     : dir_(std::move(dir)), store_(std::move(store)), main_domain_(std::move(main_domain)), log_(std::move(log)),
-      lockout_(*store_) {}
+      lockout_(*store_, [this](std::string_view line) { this->log(line); }) {}
 
 Host::~Host() {
   std::shared_ptr<HelperClient> helper;
@@ -100,6 +139,13 @@ fs::path Host::access_file(std::string_view domain) const {
 Status Host::init(const fs::path& dir, std::string_view main_domain, const Secret& postmaster_password) {
   const auto domain = canonical_domain(main_domain);
   if (!domain) return invalid_domain(main_domain);
+  // Without a password nobody could ever log in to administer the host.
+  if (postmaster_password.empty())
+    return Status::error(ErrorCode::InvalidValue,
+                         "postmaster@" + *domain + " needs a password: give one on standard input or with "
+                         "--postmaster-password");
+  if (postmaster_password.view().find('\0') != std::string_view::npos)
+    return Status::error(ErrorCode::InvalidValue, "a password may not hold a NUL byte");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir, ec))
@@ -108,18 +154,20 @@ Status Host::init(const fs::path& dir, std::string_view main_domain, const Secre
   const fs::path db = dir / database_file;
   if (fs::exists(db, ec))
     return Status::error(ErrorCode::AlreadyExists, "the data directory " + dir.string() + " is set up already");
+  // It will hold passwords, some in clear text: the host's user's alone.
+  if (::chmod(dir.c_str(), 0700) != 0)
+    return Status::error(ErrorCode::Storage, "cannot make " + dir.string() + " private (mode 0700): " +
+                                                 std::strerror(errno));
   const Status status = guarded([&] {
     Store store(db, true);
-    const std::string encoded = postmaster_password.empty()
-                                    ? std::string()
-                                    : passwords::Registry::instance().encode("SSHA512", postmaster_password);
+    const std::string encoded = passwords::Registry::instance().encode("SSHA512", postmaster_password);
     store.write([&](StoreWriter& w) {
       w.set_meta(meta_main_domain, *domain);
       w.insert_domain(*domain);
       w.insert_account(*domain, "postmaster");
-      if (!encoded.empty()) w.set_setting({*domain, "postmaster"}, std::string(setting::password), encoded);
+      w.set_setting({*domain, "postmaster"}, std::string(setting::password), encoded);
       const fs::path settings_dir = dir / "Domains" / *domain / "Settings";
-      fs::create_directories(settings_dir);
+      create_private_directories(dir, settings_dir);
       write_access_file(settings_dir / "Access.settings", *domain,
                         AccessTable{{"postmaster", RightSet(Right::ModifyAccessRights)}});
     });
@@ -138,6 +186,7 @@ std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log) {
   if (!fs::is_directory(dir, ec)) throw HostError("no data directory at " + dir.string() + "; " + how);
   const fs::path db = dir / database_file;
   if (!fs::exists(db, ec)) throw HostError("the data directory " + dir.string() + " holds no " + database_file + "; " + how);
+  check_private(dir);
   try {
     auto store = std::make_unique<Store>(db, false);
     const auto main = store->meta(meta_main_domain);
@@ -158,6 +207,11 @@ Result<RightSet> Host::rights_of(const Address& caller) {
   out.status = guarded([&] {
     if (!store_->account_exists(caller.domain, caller.name))
       return Status::error(ErrorCode::PermissionDenied, "the caller " + caller.full() + " is not an account");
+    // Whatever its file says, so that a damaged file can be repaired.
+    if (is_main_postmaster(caller)) {
+      out.value = RightSet(Right::ModifyAccessRights);
+      return Status::success();
+    }
     const AccessTable table = read_access_file(access_file(caller.domain), caller.domain == main_domain_);
     if (auto it = table.find(caller.name); it != table.end()) out.value = it->second;
     return Status::success();
@@ -186,6 +240,77 @@ Status Host::require_domain_right(const Address& caller, const std::string& doma
                            ": that needs CanModifyUserAccounts, or CanModifyThisDomain held in " + domain);
 }
 
+Status Host::require_account_right(const Address& caller, const Address& target) {
+  if (Status s = require_domain_right(caller, target.domain); !s.ok()) return s;
+  const auto mine = rights_of(caller);
+  if (!mine.ok()) return mine.status;
+  const bool unlimited = caller.domain == main_domain_ && mine.value.grants(Right::ModifyAccessRights);
+  if (unlimited) return Status::success();
+  if (is_main_postmaster(target))
+    return Status::error(ErrorCode::PermissionDenied, caller.full() + " may not change " + target.full() +
+                                                          ": that needs unlimited access (CanModifyAccessRights)");
+  const auto theirs = rights_of(target);
+  if (!theirs.ok()) {
+    // An account that does not exist holds no rights; the operation says so.
+    if (theirs.status.code != ErrorCode::PermissionDenied) return theirs.status;
+    return Status::success();
+  }
+  // Server rights count in the main domain only (the file refuses them elsewhere).
+  if (mine.value.covers(theirs.value)) return Status::success();
+  return Status::error(ErrorCode::PermissionDenied, caller.full() + " may not change " + target.full() +
+                                                        ", who holds rights the caller lacks (" +
+                                                        format_rights(theirs.value) + ")");
+}
+
+Status Host::require_covers_scope(const Address& caller, const std::string& domain) {
+  const auto mine = rights_of(caller);
+  if (!mine.ok()) return mine.status;
+  if (caller.domain == main_domain_ && mine.value.grants(Right::ModifyAccessRights)) return Status::success();
+  return guarded([&] {
+    const std::vector<std::string> domains = domain.empty() ? store_->domains() : std::vector<std::string>{domain};
+    for (const auto& d : domains) {
+      AccessTable table = read_access_file(access_file(d), d == main_domain_);
+      if (d == main_domain_) table["postmaster"] = RightSet(Right::ModifyAccessRights);
+      for (const auto& [name, held] : table) {
+        if (mine.value.covers(held)) continue;
+        return Status::error(ErrorCode::PermissionDenied,
+                             caller.full() + " may not change how passwords are checked " +
+                                 (domain.empty() ? "server-wide" : "in " + d) + ": accounts of " + d +
+                                 " hold rights the caller lacks (" + format_rights(held) +
+                                 "); set it for single accounts instead");
+      }
+    }
+    return Status::success();
+  });
+}
+
+Status Host::check_os_user_name(const std::string& domain, const std::string& account, const std::string& text,
+                                ChangeOrigin origin) {
+  std::string error;
+  const auto templ = pam::UserTemplate::parse(text, error);
+  if (!templ) return Status::error(ErrorCode::InvalidValue, std::string(setting::os_user_name) + ": " + error);
+  if (origin == ChangeOrigin::CommandLine) return Status::success();
+  const std::int64_t min_uid = effective({}, {}).integer(setting::os_user_min_uid);
+  return guarded([&] {
+    std::vector<Address> accounts;
+    for (const auto& d : domain.empty() ? store_->domains() : std::vector<std::string>{domain})
+      for (const auto& name : account.empty() ? store_->accounts(d) : std::vector<std::string>{account})
+        accounts.push_back({name, d});
+    for (const auto& a : accounts) {
+      const std::string user = templ->expand({a.name, a.domain});
+      const auto os = find_os_user(user, error);
+      if (!os) return Status::error(ErrorCode::Storage, error);
+      if (os->found && os->uid < min_uid)
+        return Status::error(ErrorCode::PermissionDenied,
+                             std::string(setting::os_user_name) + " '" + text + "' makes " + a.full() +
+                                 " the OS user " + user + " (uid " + std::to_string(os->uid) +
+                                 "), below OSUserMinUID " + std::to_string(min_uid) +
+                                 ": root and system accounts are set on the host's command line only");
+    }
+    return Status::success();
+  });
+}
+
 Status Host::require_scope_right(const Address& caller, const SettingsScope& scope, bool for_reading) {
   if (!scope.domain.empty()) return require_domain_right(caller, scope.domain);
   Status status = require_server_right(caller, Right::ModifyServerSettings);
@@ -197,7 +322,7 @@ Status Host::require_scope_right(const Address& caller, const SettingsScope& sco
 
 Status Host::create_domain_files(const std::string& domain, const AccessTable& rights) {
   const fs::path file = access_file(domain);
-  fs::create_directories(file.parent_path());
+  create_private_directories(dir_, file.parent_path());
   write_access_file(file, domain, rights);
   return Status::success();
 }
@@ -308,7 +433,7 @@ Status Host::create_account(const Address& caller, std::string_view raw, const S
 Status Host::delete_account(const Address& caller, std::string_view raw) {
   const auto address = parse_address(raw);
   if (!address) return invalid_address(raw);
-  if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
+  if (Status s = require_account_right(caller, *address); !s.ok()) return s;
   if (address->domain == main_domain_ && address->name == "postmaster")
     return Status::error(ErrorCode::InvalidValue, "postmaster@" + main_domain_ + " cannot be removed");
   return guarded([&] {
@@ -350,7 +475,7 @@ Result<std::vector<std::string>> Host::list_accounts(const Address& caller, std:
 Status Host::set_password(const Address& caller, std::string_view raw, const Secret& password) {
   const auto address = parse_address(raw);
   if (!address) return invalid_address(raw);
-  if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
+  if (Status s = require_account_right(caller, *address); !s.ok()) return s;
   return guarded([&] {
     if (!store_->account_exists(address->domain, address->name))
       return Status::error(ErrorCode::NotFound, "no account " + address->full());
@@ -429,16 +554,25 @@ Result<std::vector<SettingView>> Host::get_settings(const Address& caller, const
   return out;
 }
 
-Status Host::update_settings(const Address& caller, const SettingsScope& raw, const SettingChanges& changes) {
+Status Host::update_settings(const Address& caller, const SettingsScope& raw, const SettingChanges& changes,
+                             ChangeOrigin origin) {
   SettingsScope scope;
   SettingLevel level;
   if (Status s = canonical_scope(raw, scope, level); !s.ok()) return s;
   if (Status s = require_scope_right(caller, scope, false); !s.ok()) return s;
+  if (level == SettingLevel::Account) {
+    if (Status s = require_account_right(caller, {scope.account, scope.domain}); !s.ok()) return s;
+  }
   // Every change is checked before any is written.
   std::vector<std::pair<std::string, std::optional<std::string>>> normalised;
   for (const auto& [name, value] : changes) {
     const auto* spec = find_setting(name);
     if (spec == nullptr) return Status::error(ErrorCode::InvalidValue, "no setting is called '" + name + "'");
+    if (spec->local_only && origin != ChangeOrigin::CommandLine)
+      return Status::error(ErrorCode::PermissionDenied,
+                           name + " decides which program or OS account checks passwords: it is set on the "
+                                  "host's own command line only (authhost --data DIR settings set " +
+                               name + "=...)");
     if (!settable_at(*spec, level))
       return Status::error(ErrorCode::InvalidValue, name + " cannot be set " +
                                                         (level == SettingLevel::Server   ? "server-wide"
@@ -451,7 +585,19 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
     std::string error;
     auto text = normalise_setting(*spec, *value, error);
     if (!text) return Status::error(ErrorCode::InvalidValue, error);
+    if (spec->name == setting::os_password_service) {
+      if (error = check_pam_service(*text, pam_service_dir()); !error.empty())
+        return Status::error(ErrorCode::InvalidValue, error);
+    }
+    if (spec->name == setting::os_user_name) {
+      if (Status s = check_os_user_name(scope.domain, scope.account, *text, origin); !s.ok()) return s;
+    }
     normalised.emplace_back(name, std::move(*text));
+  }
+  for (const auto& [name, value] : changes) {
+    if (find_setting(name)->decides_login && level != SettingLevel::Account) {
+      if (Status s = require_covers_scope(caller, scope.domain); !s.ok()) return s;
+    }
   }
   return guarded([&] {
     Status result;
@@ -500,6 +646,8 @@ Status Host::set_rights(const Address& caller, std::string_view raw, RightSet ri
   const auto address = parse_address(raw);
   if (!address) return invalid_address(raw);
   if (Status s = require_server_right(caller, Right::ModifyAccessRights); !s.ok()) return s;
+  if (is_main_postmaster(*address))
+    return Status::error(ErrorCode::InvalidValue, address->full() + " always holds unlimited access (CanModifyAccessRights)");
   if (address->domain != main_domain_ && !rights.only_domain_rights())
     return Status::error(ErrorCode::InvalidValue, "only accounts of the main domain " + main_domain_ +
                                                       " may hold " + format_rights(rights) +
@@ -514,13 +662,19 @@ Status Host::set_rights(const Address& caller, std::string_view raw, RightSet ri
         return;
       }
       const fs::path file = access_file(address->domain);
-      AccessTable table = read_access_file(file, address->domain == main_domain_);
+      std::error_code ec;
+      // A missing file is written anew: the rights it held are set again one
+      // by one. A damaged one must be fixed first (its error names the line).
+      const bool missing = !fs::exists(file, ec) && !ec;
+      AccessTable table = missing ? AccessTable{} : read_access_file(file, address->domain == main_domain_);
+      if (missing && address->domain == main_domain_) table["postmaster"] = RightSet(Right::ModifyAccessRights);
       if (rights.empty())
         table.erase(address->name);
       else
         table[address->name] = rights;
-      fs::create_directories(file.parent_path());
+      create_private_directories(dir_, file.parent_path());
       write_access_file(file, address->domain, table);
+      if (missing) log(file.string() + " was missing: written anew by " + caller.full());
     });
     if (result.ok())
       log("rights of " + address->full() + " set to '" + format_rights(rights) + "' by " + caller.full());
@@ -528,14 +682,14 @@ Status Host::set_rights(const Address& caller, std::string_view raw, RightSet ri
   });
 }
 
-Status Host::unlock(const Address& caller, std::string_view raw) {
+Status Host::unlock(const Address& caller, std::string_view raw, bool* was_locked) {
   const auto address = parse_address(raw);
   if (!address) return invalid_address(raw);
-  if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
+  if (Status s = require_account_right(caller, *address); !s.ok()) return s;
   return guarded([&] {
-    if (!lockout_.unlock(address->full()))
-      return Status::error(ErrorCode::NotFound, "no failed logins are counted for " + address->full());
-    log("lockout of " + address->full() + " lifted by " + caller.full());
+    const bool had = lockout_.unlock(address->full());
+    if (was_locked != nullptr) *was_locked = had;
+    if (had) log("lockout of " + address->full() + " lifted by " + caller.full());
     return Status::success();
   });
 }

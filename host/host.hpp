@@ -15,7 +15,21 @@
 //   lockout state of every name                CanMonitorServer
 //   grant or revoke rights                     CanModifyAccessRights
 // CanModifyAccessRights implies every other right; the server rights count
-// only for accounts of the main domain.
+// only for accounts of the main domain; postmaster of the main domain holds
+// unlimited access always.
+//
+// No right is reached by changing someone who holds it: an operation on an
+// account (its password, settings, removal, lockout) also needs every right
+// that account holds (RightSet::covers), and postmaster of the main domain
+// is changed by holders of unlimited access only. Changing a setting that
+// decides how passwords are checked (HostSettingSpec::decides_login) for a
+// domain or the server needs every right held in that domain or anywhere.
+// Settings marked local_only (the external authenticator, the PAM service,
+// the lowest OS uid) are changed with ChangeOrigin::CommandLine only: the
+// administration interface never passes it.
+//
+// The data directory and every file in it are the host user's alone
+// (0700/0600): open() refuses wider modes, naming the fix.
 //
 // Operations return a Status (or a Result); faults of the data directory
 // (an unwritable file, a corrupt Access.settings, a lock held too long) are
@@ -113,6 +127,10 @@ struct SettingView {
 // applies again).
 using SettingChanges = std::map<std::string, std::optional<std::string>, std::less<>>;
 
+// Who asks for a settings change: the host's own command line (the machine's
+// administrator) or a network client.
+enum class ChangeOrigin { Network, CommandLine };
+
 class Host {
  public:
   using Logger = std::function<void(std::string_view)>;
@@ -154,12 +172,15 @@ class Host {
 
   Result<std::vector<SettingView>> get_settings(const Address& caller, const SettingsScope& scope);
   // All changes or none; each checked against its declaration and level.
-  Status update_settings(const Address& caller, const SettingsScope& scope, const SettingChanges& changes);
+  Status update_settings(const Address& caller, const SettingsScope& scope, const SettingChanges& changes,
+                         ChangeOrigin origin = ChangeOrigin::Network);
 
   Result<RightSet> get_rights(const Address& caller, std::string_view address);
   Status set_rights(const Address& caller, std::string_view address, RightSet rights);
 
-  Status unlock(const Address& caller, std::string_view name);
+  // Lift a suspension and clear the name's failures; success also when
+  // nothing was counted (`*was_locked` says which).
+  Status unlock(const Address& caller, std::string_view name, bool* was_locked = nullptr);
   Result<std::vector<LockoutRow>> lockout_state(const Address& caller);
   // CanMonitorServer.
   Result<HostStatistics> statistics(const Address& caller);
@@ -178,6 +199,15 @@ class Host {
   Status require_server_right(const Address& caller, Right right);
   Status require_domain_right(const Address& caller, const std::string& domain);
   Status require_scope_right(const Address& caller, const SettingsScope& scope, bool for_reading);
+  // The caller may act on `target`'s domain and holds every right `target` holds.
+  Status require_account_right(const Address& caller, const Address& target);
+  // The caller holds every right held by an account in `domain` (every
+  // domain when empty).
+  Status require_covers_scope(const Address& caller, const std::string& domain);
+  bool is_main_postmaster(const Address& a) const { return a.domain == main_domain_ && a.name == "postmaster"; }
+  // The checks of local_only and decides_login settings (host.hpp, top).
+  Status check_os_user_name(const std::string& domain, const std::string& account, const std::string& templ,
+                            ChangeOrigin origin);
   Status create_domain_files(const std::string& domain, const AccessTable& rights);
   std::optional<std::string> encode_password(const std::string& domain, const std::string& account,
                                              const Secret& password, std::string& error);

@@ -11,8 +11,18 @@
 // A login reserves a slot before any password is checked, and gives it back
 // with its outcome. A name whose failures plus reservations in flight reach
 // N is refused at once, so K wrong attempts at the same moment check at most
-// N passwords. Reservations are held in memory by this process: they belong
-// to logins still running, which end when the process does.
+// N passwords. Reservations live in the store, taken and counted in one
+// write transaction, so the promise holds for any number of processes on one
+// data directory; each expires (reservation_ttl) so that a process killed
+// mid-login cannot hold its slots for ever.
+//
+// Suspended names are never forgotten before they lift. When suspensions
+// alone fill the table, the failures of names not in it cannot be counted
+// until one lifts (the host logs it): raise LockoutTableSize.
+//
+// Clocks: a row stamped while the wall clock ran ahead (a window start in
+// the future, a suspension ending later than now + T) is brought back to
+// now, so a stepped clock can lengthen a suspension to T at most.
 //
 // Outcomes: a failure counts, and the Nth within T suspends the name for T
 // (then it lifts by itself); a success clears the counter; a temporary
@@ -21,9 +31,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "host/store.hpp"
 
@@ -33,6 +43,9 @@ struct LockoutPolicy {
   std::int64_t limit = 0;  // N; 0: off
   std::chrono::milliseconds window{0};  // T
   std::int64_t table_size = 100000;
+  // Longer than any login can take: a reservation older than this belongs
+  // to a process that died.
+  std::chrono::milliseconds reservation_ttl{std::chrono::minutes(10)};
 };
 
 enum class LoginOutcome { Success, Failure, TempFail };
@@ -57,6 +70,7 @@ class Reservation {
  private:
   friend class Lockout;
   Lockout* owner_ = nullptr;
+  std::int64_t id_ = 0;  // the store's reservation row
   std::string name_;
   LockoutPolicy policy_;
   bool admitted_ = false;
@@ -66,7 +80,9 @@ class Lockout {
  public:
   using Clock = std::chrono::system_clock;  // wall time: the state outlives the process
 
-  explicit Lockout(Store& store) : store_(store) {}
+  using Logger = std::function<void(std::string_view)>;
+
+  explicit Lockout(Store& store, Logger log = {}) : store_(store), log_(std::move(log)) {}
 
   Reservation reserve(const std::string& canonical_name, const LockoutPolicy& policy);
   // Lift a suspension and clear the counter; false if there was none.
@@ -77,11 +93,10 @@ class Lockout {
 
  private:
   friend class Reservation;
-  void release(const std::string& name, const LockoutPolicy& policy, LoginOutcome outcome);
+  void release(std::int64_t id, const std::string& name, const LockoutPolicy& policy, LoginOutcome outcome);
 
   Store& store_;
-  std::mutex mutex_;
-  std::map<std::string, std::int64_t, std::less<>> in_flight_;
+  Logger log_;
 };
 
 }  // namespace authd::host

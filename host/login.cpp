@@ -7,7 +7,9 @@
 #include "host/client_addresses.hpp"
 #include "host/helper_client.hpp"
 #include "host/host.hpp"
+#include "host/os_users.hpp"
 #include "pam/pam_backend.hpp"
+#include "pam/user_template.hpp"
 #include "passwords/challenge.hpp"
 #include "passwords/registry.hpp"
 #include "protocol/quoting.hpp"
@@ -110,22 +112,32 @@ class LoginPath {
     if (!slot.admitted()) return reject(RejectWhy::Suspended, "name suspended after failed logins");
 
     bool known = address && host_.store().account_exists(address->domain, address->name);
+    std::string unknown_detail = address ? "no account " + address->full() : "malformed name";
     if (!known && address && consult_external(address->domain)) {
       const HelperAnswer answer = ask_helper("NEW " + address->full());
+      const std::string asked = "no account " + address->full() + "; NEW sent to the external authenticator, which ";
       if (answer.kind == AnswerKind::Failure || answer.kind == AnswerKind::TempFail) {
         slot.finish(LoginOutcome::TempFail);
-        return temp_fail("NEW " + address->full() + ": " + answer.text);
+        return temp_fail(asked + (answer.kind == AnswerKind::Failure ? "answered FAILURE: " : "gave no answer: ") +
+                         answer.text);
       }
-      if (answer.kind == AnswerKind::Ok) known = host_.store().account_exists(address->domain, address->name);
+      if (answer.kind == AnswerKind::Ok) {
+        known = host_.store().account_exists(address->domain, address->name);
+        unknown_detail = asked + "answered OK, but the account did not appear (the helper must create it, e.g. "
+                                 "through the administration interface, before it answers)";
+      } else {
+        unknown_detail = asked + "answered ERROR" + (answer.text.empty() ? "" : ": " + answer.text);
+      }
     }
     if (!known) {
       slot.finish(LoginOutcome::Failure);
-      return reject(RejectWhy::UnknownName, address ? "no account " + address->full() : "malformed name");
+      return reject(RejectWhy::UnknownName, std::move(unknown_detail));
     }
 
     const Effective account = host_.effective(address->domain, address->name);
     if (request_.method == LoginMethod::Plain && !request_.secure && account.boolean(setting::secure_method_required)) {
-      // No password was looked at: nothing to count.
+      // No password was looked at, so nothing was guessed: not counted (a
+      // misconfigured client must not lock its user out of secure logins).
       slot.finish(LoginOutcome::TempFail);
       return reject(RejectWhy::SecureMethodRequired, "clear-text method on an unencrypted connection");
     }
@@ -172,8 +184,12 @@ class LoginPath {
   }
 
   LockoutPolicy lockout_policy() const {
+    // A login lasts at most a NEW and a VRFY, each re-sent once, and the
+    // answer hold; the rest is room for PAM.
+    const auto ttl = 4 * server_.duration(setting::external_timeout) + server_.duration(setting::failure_answer_time) +
+                     std::chrono::minutes(5);
     return {server_.integer(setting::failed_login_limit), server_.duration(setting::failed_login_window),
-            server_.integer(setting::lockout_table_size)};
+            server_.integer(setting::lockout_table_size), ttl};
   }
 
   bool consult_external(const std::string& domain) const {
@@ -231,6 +247,7 @@ class LoginPath {
 
   CheckResult check_os(const Address& address, const Effective& account) const {
     if (request_.method != LoginMethod::Plain) return {Check::CannotServe, "OS passwords cannot serve a secure method"};
+    if (auto refused = os_user_refused(address, account)) return *refused;
     try {
       const Settings settings({{"service", server_.text(setting::os_password_service)},
                                {"user_template", account.text(setting::os_user_name)},
@@ -249,6 +266,22 @@ class LoginPath {
       return {Check::TempFail, "the OS password settings are unusable: " + e.key() + ": " + e.what()};
     }
     return {Check::TempFail, "PAM gave no verdict"};
+  }
+
+  // Root and system accounts never log in through the host: whatever the
+  // template, an OS user below OSUserMinUID is not asked for.
+  std::optional<CheckResult> os_user_refused(const Address& address, const Effective& account) const {
+    std::string error;
+    const auto templ = pam::UserTemplate::parse(account.text(setting::os_user_name), error);
+    if (!templ) return CheckResult{Check::TempFail, "OSUserName: " + error};
+    const std::string user = templ->expand({address.name, address.domain});
+    const auto os = find_os_user(user, error);
+    if (!os) return CheckResult{Check::TempFail, error};
+    const std::int64_t min_uid = server_.integer(setting::os_user_min_uid);
+    if (os->found && os->uid < min_uid)
+      return CheckResult{Check::Mismatch, "OS user " + user + " has uid " + std::to_string(os->uid) +
+                                              ", below OSUserMinUID " + std::to_string(min_uid) + ": not checked"};
+    return std::nullopt;
   }
 
   CheckResult check_external(const Address& address) {
@@ -309,6 +342,19 @@ class LoginPath {
   }
 
   LoginResult temp_fail(std::string detail) {
+    if (server_.boolean(setting::hide_unknown)) {
+      // Only a name that exists gets as far as a password check that can
+      // fail for now (and with ConsultExternalAuthenticator, only an unknown
+      // one asks NEW): with hiding on, the answer and its time must not tell
+      // which. Not counted toward the lockout: the slot was given back as a
+      // temporary failure.
+      result_.status = LoginStatus::Rejected;
+      result_.why = RejectWhy::Unavailable;
+      result_.text = login_text::hidden;
+      result_.detail = "temporary failure, answered as a rejection (HideUnknownAccounts): " + detail;
+      std::this_thread::sleep_until(started_ + server_.duration(setting::failure_answer_time));
+      return result_;
+    }
     result_.status = LoginStatus::TempFail;
     result_.text = login_text::temporary;
     result_.detail = std::move(detail);

@@ -15,14 +15,17 @@
 //      external (the helper); the first that matches grants access. Secure
 //      methods (CRAM-MD5, APOP) are served by a clear-text internal password
 //      or by the helper (SASL(method)); OS and one-way passwords cannot;
-//   6. the outcome goes back to the lockout: a rejection counts, a success
-//      clears, a temporary failure (PAM or the helper could not decide)
-//      does not count.
+//   6. the outcome goes back to the lockout: a rejection of a password
+//      counts, a success clears; a temporary failure (PAM or the helper
+//      could not decide) and a refused clear-text method (step 4: no
+//      password was looked at) do not count.
 // With HideUnknownAccounts, every rejection (unknown name, wrong password,
-// suspended name, a secure method required) reads "incorrect account name or
-// password"; a dummy hash is checked where no password was, and the answer is
-// held back until FailureAnswerTime has passed since the request came in, so
-// that the time does not tell them apart either.
+// suspended name, a secure method required) and every temporary failure
+// reads "incorrect account name or password" and is a rejection; a dummy
+// hash is checked where no password was, and the answer is held back until
+// FailureAnswerTime has passed since the request came in, so that the time
+// does not tell them apart either. (A temporary failure is still not counted
+// toward the lockout; the log says what happened.)
 #pragma once
 
 #include <string>
@@ -52,7 +55,9 @@ enum class LoginStatus {
 
 enum class PasswordKind { None, Internal, OS, External };
 
-enum class RejectWhy { None, UnknownName, WrongPassword, Suspended, SecureMethodRequired };
+// Unavailable: a temporary failure answered as a rejection because
+// HideUnknownAccounts is on (never counted toward the lockout).
+enum class RejectWhy { None, UnknownName, WrongPassword, Suspended, SecureMethodRequired, Unavailable };
 
 struct LoginResult {
   LoginStatus status = LoginStatus::TempFail;

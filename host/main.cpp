@@ -11,6 +11,7 @@
 // Passwords are read from standard input (one line), never from the command
 // line, where other users could see them.
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -22,6 +23,7 @@
 
 #include "host/admin_client.hpp"
 #include "host/admin_server.hpp"
+#include "host/client_addresses.hpp"
 #include "host/host.hpp"
 #include "host/replay.hpp"
 #include "passwords/challenge.hpp"
@@ -116,6 +118,10 @@ struct LoginOptions {
 };
 
 int run_login(const Common& common, const LoginOptions& o) {
+  if (!parse_ip_address(o.from)) {
+    std::cerr << "authhost: --from " << o.from << " is not an IPv4 or IPv6 address\n";
+    return 2;
+  }
   auto host = open_host(common);
   LoginRequest request;
   request.name = o.name;
@@ -210,7 +216,11 @@ void print_settings(const std::vector<SettingView>& settings) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything the host writes (its data directory, a helper's log) is the
+  // host user's alone.
+  ::umask(077);
   CLI::App app{"authhost: the reference server host for external authenticators"};
+  app.set_version_flag("--version", std::string("authhost ") + AUTHD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   Common common;
@@ -377,7 +387,7 @@ int main(int argc, char** argv) {
         const std::string value = a.substr(eq + 1);
         changes[a.substr(0, eq)] = value.empty() ? std::nullopt : std::optional<std::string>(value);
       }
-      return report(host->update_settings(*caller, scope, changes));
+      return report(host->update_settings(*caller, scope, changes, ChangeOrigin::CommandLine));
     }
     if (rights_get->parsed()) {
       const auto r = host->get_rights(*caller, account_name);
@@ -393,7 +403,14 @@ int main(int argc, char** argv) {
       }
       return report(host->set_rights(*caller, account_name, *rights));
     }
-    if (unlock_cmd->parsed()) return report(host->unlock(*caller, account_name));
+    if (unlock_cmd->parsed()) {
+      bool was_locked = false;
+      const Status status = host->unlock(*caller, account_name, &was_locked);
+      if (status.ok())
+        std::cout << account_name << (was_locked ? ": failed logins cleared, suspension lifted\n"
+                                                 : ": no failed logins were counted; nothing to lift\n");
+      return report(status);
+    }
   } catch (const HostError& e) {
     std::cerr << "authhost: " << e.what() << "\n";
     return 2;

@@ -1,6 +1,8 @@
 #include "host/settings.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "host/client_addresses.hpp"
@@ -20,13 +22,16 @@ std::vector<HostSettingSpec> make_specs() {
        "the account's own (internal) password: {PLAIN}text, or one-way encoded ({SSHA512}..., {MD5}..., {SHA}..., "
        "$6$...); a value no scheme recognises is clear text; empty never matches",
        0, INT64_MAX, false, true},
-      {setting::use_internal_password, K::Boolean, L::Account, "true", "check the internal password first"},
+      {setting::use_internal_password, K::Boolean, L::Account, "true", "check the internal password first", 0,
+       INT64_MAX, true, false, false, true},
       {setting::use_os_password, K::Boolean, L::Account, "false",
-       "then the OS password, through PAM, for the OS User Name"},
+       "then the OS password, through PAM, for the OS User Name", 0, INT64_MAX, true, false, false, true},
       {setting::use_external_password, K::Boolean, L::Account, "false",
-       "then the external authenticator (VRFY, SASL(method))"},
+       "then the external authenticator (VRFY, SASL(method))", 0, INT64_MAX, true, false, false, true},
       {setting::os_user_name, K::String, L::Account, "*",
-       "the OS user name: '*' is the account name (\"*\" -> joe, \"*%comp1\" -> joe%comp1)"},
+       "the OS user name: '*' is the account name (\"*\" -> joe, \"*%comp1\" -> joe%comp1); over the "
+       "administration interface only names of OS users with a uid of at least OSUserMinUID",
+       0, INT64_MAX, true, false, false, true},
       {setting::secure_method_required, K::Boolean, L::Account, "false",
        "refuse clear-text login methods on connections that are not encrypted"},
       {setting::password_encoding, K::Scheme, L::Account, "SSHA512",
@@ -39,7 +44,8 @@ std::vector<HostSettingSpec> make_specs() {
       {setting::failed_login_limit, K::Integer, L::Server, "5",
        "suspend a name after this many failed logins within FailedLoginWindow; 0: never", 0, 1000000},
       {setting::failed_login_window, K::Duration, L::Server, "10m",
-       "the window of FailedLoginLimit, and how long a suspension lasts"},
+       "the window of FailedLoginLimit, and how long a suspension lasts (1s to 30 days)", 1000,
+       30LL * 24 * 3600 * 1000},
       {setting::lockout_table_size, K::Integer, L::Server, "100000",
        "the most names whose failures are counted; past it the least recently failed are forgotten", 1,
        100000000},
@@ -48,11 +54,22 @@ std::vector<HostSettingSpec> make_specs() {
       {setting::client_addresses, K::AddressList, L::Server, "",
        "addresses and networks of clients: 192.0.2.0/24, 2001:db8::/32, 198.51.100.7 (loopback always)"},
       {setting::external_authenticator, K::String, L::Server, "",
-       "the external authenticator's command line (words split at spaces, \"...\" keeps one together)"},
-      {setting::external_timeout, K::Duration, L::Server, "5s", "how long the host waits for the helper's answer"},
-      {setting::os_password_service, K::String, L::Server, "authd", "the PAM service that checks OS passwords"},
+       "the external authenticator's command line (words split at spaces, \"...\" keeps one together; a "
+       "program without a '/' is looked up on PATH); set on the host's command line only",
+       0, INT64_MAX, true, false, true},
+      {setting::external_timeout, K::Duration, L::Server, "5s",
+       "how long the host waits for the helper's answer (100ms to 10m)", 100, 600000},
+      {setting::os_password_service, K::String, L::Server, "authd",
+       "the PAM service that checks OS passwords: a file name under /etc/pam.d; set on the host's command line "
+       "only",
+       0, INT64_MAX, true, false, true},
+      {setting::os_user_min_uid, K::Integer, L::Server, "1000",
+       "OS passwords are never checked for OS users with a lower uid (root, system accounts); set on the host's "
+       "command line only",
+       0, 4294967295LL, true, false, true},
       {setting::failure_answer_time, K::Duration, L::Server, "500ms",
-       "with HideUnknownAccounts, a rejection is answered no sooner than this after the request"},
+       "with HideUnknownAccounts, a rejection is answered no sooner than this after the request (0 to 1m)", 0,
+       60000},
   };
 }
 
@@ -138,8 +155,11 @@ std::optional<std::string> normalise_setting(const HostSettingSpec& spec, std::s
       return std::nullopt;
     }
     case K::Duration:
-      if (auto d = parse_duration(value)) return format_duration(*d);
-      error = name + " takes a duration: a number and ms, s, m or h (\"500ms\", \"10m\")";
+      if (auto d = parse_duration(value); d && d->count() >= spec.min && d->count() <= spec.max)
+        return format_duration(*d);
+      error = name + " takes a duration from " + format_duration(std::chrono::milliseconds(spec.min)) + " to " +
+              format_duration(std::chrono::milliseconds(spec.max)) +
+              ": a number and ms, s, m or h (\"500ms\", \"10m\")";
       return std::nullopt;
     case K::AddressList: {
       std::string why;
@@ -210,7 +230,28 @@ std::int64_t Effective::integer(std::string_view name) const {
 std::chrono::milliseconds Effective::duration(std::string_view name) const {
   const auto v = parse_duration(text(name));
   if (!v) throw std::logic_error("setting " + std::string(name) + " holds no duration");
-  return *v;
+  const auto* spec = find_setting(name);
+  return std::chrono::milliseconds(std::clamp<std::int64_t>(v->count(), spec->min, spec->max));
+}
+
+std::filesystem::path pam_service_dir() {
+  const char* wrapped = std::getenv("PAM_WRAPPER");
+  const char* dir = std::getenv("PAM_WRAPPER_SERVICE_DIR");
+  if (wrapped != nullptr && std::string_view(wrapped) == "1" && dir != nullptr && *dir != '\0') return dir;
+  return "/etc/pam.d";
+}
+
+std::string check_pam_service(std::string_view service, const std::filesystem::path& pam_dir) {
+  const std::string quoted = "'" + std::string(service) + "'";
+  if (service.empty() || service == "." || service == ".." || service.find('/') != std::string_view::npos ||
+      service.find('\0') != std::string_view::npos)
+    return std::string(setting::os_password_service) + ": " + quoted +
+           " is not a PAM service: give the plain name of a file under " + pam_dir.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(pam_dir / std::string(service), ec))
+    return std::string(setting::os_password_service) + ": there is no PAM service " + quoted + " (no file " +
+           (pam_dir / std::string(service)).string() + ")";
+  return {};
 }
 
 }  // namespace authd::host

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,10 +34,17 @@ struct HostSettingSpec {
   SettingLevel level;
   std::string_view default_value;  // canonical text
   std::string_view help;
-  std::int64_t min = 0;             // Integer only
-  std::int64_t max = INT64_MAX;     // Integer only
+  std::int64_t min = 0;             // Integer: the value; Duration: milliseconds
+  std::int64_t max = INT64_MAX;     // Integer: the value; Duration: milliseconds
   bool inherited = true;            // false: the account's own value or nothing
   bool secret = false;              // never shown by settings listings
+  // Decides which program or OS account checks passwords: changed only on
+  // the host's own command line, never over the administration interface.
+  bool local_only = false;
+  // Decides how an existing account's password is checked: changing it for
+  // a domain or the server changes every account that inherits it, so the
+  // caller must hold every right those accounts hold (host.hpp).
+  bool decides_login = false;
 };
 
 namespace setting {
@@ -58,6 +66,7 @@ inline constexpr std::string_view external_authenticator = "ExternalAuthenticato
 inline constexpr std::string_view external_timeout = "ExternalTimeout";
 inline constexpr std::string_view os_password_service = "OSPasswordService";
 inline constexpr std::string_view failure_answer_time = "FailureAnswerTime";
+inline constexpr std::string_view os_user_min_uid = "OSUserMinUID";
 }  // namespace setting
 
 // Every setting, in the order listings show them.
@@ -70,6 +79,14 @@ bool settable_at(const HostSettingSpec& spec, SettingLevel level) noexcept;
 // The canonical text of `value` for `spec`, or nullopt with `error` saying
 // what is wrong and what is expected.
 std::optional<std::string> normalise_setting(const HostSettingSpec& spec, std::string_view value, std::string& error);
+
+// Where this process's PAM library reads its services: /etc/pam.d, or
+// pam_wrapper's directory when pam_wrapper is loaded (PAM_WRAPPER=1).
+std::filesystem::path pam_service_dir();
+
+// "" when `service` is a plain file name (no '/', not "." or "..") of a
+// file under pam_dir; otherwise what is wrong. Checked at set time.
+std::string check_pam_service(std::string_view service, const std::filesystem::path& pam_dir = pam_service_dir());
 
 // "1500ms", "30s", "10m", "2h": a duration; nullopt if malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
@@ -86,6 +103,8 @@ class Effective {
 
   bool boolean(std::string_view name) const;
   std::int64_t integer(std::string_view name) const;
+  // Within the setting's bounds, whatever the store holds (a value written
+  // before the bounds existed is clamped to them).
   std::chrono::milliseconds duration(std::string_view name) const;
 
  private:

@@ -2,7 +2,12 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 namespace authd::host {
 
@@ -18,6 +23,11 @@ const std::array<const char*, store_schema_version> migrations = {
     "CREATE TABLE lockout(name TEXT PRIMARY KEY NOT NULL, failures INTEGER NOT NULL,"
     "  window_start_ms INTEGER NOT NULL, locked_until_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
     "CREATE INDEX lockout_by_update ON lockout(updated_ms);",
+    // Logins in flight, from any process on this data directory: a slot
+    // reserved before a password is checked, dropped with its outcome. A
+    // process that dies leaves its rows behind until they expire.
+    "CREATE TABLE lockout_reservations(id INTEGER PRIMARY KEY, name TEXT NOT NULL, expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX lockout_reservations_by_name ON lockout_reservations(name, expires_ms);",
 };
 
 LockoutRow read_lockout(SQLite::Statement& query) {
@@ -123,9 +133,34 @@ std::int64_t StoreWriter::lockout_count() {
   return db_.execAndGet("SELECT count(*) FROM lockout").getInt64();
 }
 
-void StoreWriter::trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int64_t window_ms) {
+std::int64_t StoreWriter::add_reservation(const std::string& name, std::int64_t expires_ms) {
+  SQLite::Statement st(db_, "INSERT INTO lockout_reservations(name, expires_ms) VALUES(?, ?)");
+  st.bind(1, name);
+  st.bind(2, expires_ms);
+  st.exec();
+  return db_.getLastInsertRowid();
+}
+
+void StoreWriter::drop_reservation(std::int64_t id) {
+  SQLite::Statement st(db_, "DELETE FROM lockout_reservations WHERE id = ?");
+  st.bind(1, id);
+  st.exec();
+}
+
+std::int64_t StoreWriter::live_reservations(const std::string& name, std::int64_t now_ms) {
+  SQLite::Statement expired(db_, "DELETE FROM lockout_reservations WHERE name = ? AND expires_ms <= ?");
+  expired.bind(1, name);
+  expired.bind(2, now_ms);
+  expired.exec();
+  SQLite::Statement st(db_, "SELECT count(*) FROM lockout_reservations WHERE name = ?");
+  st.bind(1, name);
+  st.executeStep();
+  return st.getColumn(0).getInt64();
+}
+
+bool StoreWriter::trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int64_t window_ms) {
   std::int64_t excess = lockout_count() - keep;
-  if (excess <= 0) return;
+  if (excess <= 0) return true;
   {
     SQLite::Statement stale(db_,
                             "DELETE FROM lockout WHERE name IN (SELECT name FROM lockout WHERE locked_until_ms <= ? "
@@ -136,10 +171,16 @@ void StoreWriter::trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int6
     stale.bind(4, excess);
     excess -= stale.exec();
   }
-  if (excess <= 0) return;
-  SQLite::Statement oldest(db_, "DELETE FROM lockout WHERE name IN (SELECT name FROM lockout ORDER BY updated_ms LIMIT ?)");
-  oldest.bind(1, excess);
-  oldest.exec();
+  if (excess <= 0) return true;
+  // A suspension is never forgotten before it lifts: a flood of new names
+  // must not hand a suspended name a fresh allowance.
+  SQLite::Statement oldest(db_,
+                           "DELETE FROM lockout WHERE name IN (SELECT name FROM lockout WHERE locked_until_ms <= ? "
+                           "ORDER BY updated_ms LIMIT ?)");
+  oldest.bind(1, now_ms);
+  oldest.bind(2, excess);
+  excess -= oldest.exec();
+  return excess <= 0;
 }
 
 bool StoreWriter::domain_exists(const std::string& domain) {
@@ -169,6 +210,13 @@ Store::Store(const std::filesystem::path& file, bool create) : file_(file) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(file, ec);
   if (create && exists) throw StoreError("database " + file.string() + " exists already");
+  if (create) {
+    // Made here, owner-only, before SQLite opens it: it holds passwords, and
+    // SQLite gives its -wal and -shm files the database file's mode.
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw StoreError("cannot create database " + file.string() + ": " + std::strerror(errno));
+    ::close(fd);
+  }
   if (!create && !exists)
     throw StoreError("no database at " + file.string() + (ec ? ": " + ec.message() : std::string()));
   try {

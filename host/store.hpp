@@ -39,7 +39,7 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr int store_schema_version = 1;
+inline constexpr int store_schema_version = 2;
 inline constexpr int store_busy_timeout_ms = 5000;
 
 using SettingMap = std::map<std::string, std::string, std::less<>>;
@@ -77,8 +77,16 @@ class StoreWriter {
   void erase_lockout(const std::string& name);
   std::int64_t lockout_count();
   // Drop rows until at most `keep` remain: first those neither locked nor
-  // inside their window at `now_ms`, then the least recently updated.
-  void trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int64_t window_ms);
+  // inside their window at `now_ms`, then the least recently updated of
+  // those not locked. Suspended rows are never dropped: false when they
+  // alone fill more than `keep`.
+  bool trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int64_t window_ms);
+
+  // Login slots in flight (lockout.hpp): reserve one until `expires_ms`,
+  // drop it, count the unexpired ones of a name (dropping its expired ones).
+  std::int64_t add_reservation(const std::string& name, std::int64_t expires_ms);
+  void drop_reservation(std::int64_t id);
+  std::int64_t live_reservations(const std::string& name, std::int64_t now_ms);
 
   // Reads that must see this transaction's own writes.
   bool domain_exists(const std::string& domain);

@@ -277,10 +277,22 @@ TEST(Host, AnUnwritableDomainDirectoryLeavesNoDomainBehind) {
 TEST(Host, AMissingAccessFileIsReportedNotTakenAsNoRights) {
   TempDir dir;
   auto host = make_host(dir);
+  const Secret pw("x");
+  ASSERT_TRUE(host->create_account(postmaster(), "admin@example.com", &pw).ok());
+  ASSERT_TRUE(host->set_rights(postmaster(), "admin@example.com", RightSet(Right::ModifyUserAccounts)).ok());
   std::filesystem::remove(host->access_file("example.com"));
-  const Status s = host->create_domain(postmaster(), "new.org");
+  const Address admin{"admin", "example.com"};
+  const Status s = host->create_domain(admin, "new.org");
   EXPECT_EQ(s.code, ErrorCode::CorruptRights);
   EXPECT_NE(s.message.find("Access.settings is missing"), std::string::npos) << s.message;
+  // postmaster of the main domain holds unlimited access whatever the file
+  // says, and setting a right writes the missing file anew.
+  EXPECT_TRUE(host->create_domain(postmaster(), "new.org").ok());
+  ASSERT_TRUE(host->set_rights(postmaster(), "admin@example.com", RightSet(Right::ModifyUserAccounts)).ok());
+  const std::string text = read(host->access_file("example.com"));
+  EXPECT_NE(text.find("postmaster = CanModifyAccessRights"), std::string::npos) << text;
+  EXPECT_NE(text.find("admin = CanModifyUserAccounts"), std::string::npos) << text;
+  EXPECT_TRUE(host->create_domain(admin, "newer.org").ok());
 }
 
 // A process killed while it writes leaves the database and the rights files

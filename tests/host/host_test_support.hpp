@@ -51,8 +51,9 @@ inline std::unique_ptr<Host> make_host(const TempDir& dir) {
   return host;
 }
 
+// As the host's own command line sets it (local_only settings included).
 inline Status set(Host& host, SettingsScope scope, const std::string& name, const std::string& value) {
-  return host.update_settings(postmaster(), std::move(scope), {{name, value}});
+  return host.update_settings(postmaster(), std::move(scope), {{name, value}}, ChangeOrigin::CommandLine);
 }
 
 inline LoginResult login(Host& host, const std::string& name, const std::string& password,

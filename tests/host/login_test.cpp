@@ -242,6 +242,7 @@ TEST_F(External, PasswordsAreQuotedForTheHelper) {
 
 TEST_F(External, HelperFailuresAreTemporaryAndNotCounted) {
   server_setting(*host, "FailedLoginLimit", "2");
+  server_setting(*host, "HideUnknownAccounts", "false");
   use_helper(host_helper + " failure");
   for (int i = 0; i < 5; ++i) {
     const auto r = login(*host, "user2@domain2.com", "whatever");
@@ -251,7 +252,8 @@ TEST_F(External, HelperFailuresAreTemporaryAndNotCounted) {
   EXPECT_FALSE(host->store().lockout("user2@domain2.com"));
   // No helper configured at all: also temporary.
   server_setting(*host, "ExternalAuthenticator", "");
-  ASSERT_TRUE(host->update_settings(postmaster(), {}, {{"ExternalAuthenticator", std::nullopt}}).ok());
+  ASSERT_TRUE(
+      host->update_settings(postmaster(), {}, {{"ExternalAuthenticator", std::nullopt}}, ChangeOrigin::CommandLine).ok());
   EXPECT_EQ(login(*host, "user2@domain2.com", "whatever").status, LoginStatus::TempFail);
 }
 
@@ -418,8 +420,17 @@ TEST(LoginTool, ExitStatusSaysHowItWent) {
   EXPECT_EQ(out, "OK welcome\n");
   EXPECT_EQ(run_login(dir, "alice@example.com", "wrong\\n", out), 1) << out;
   EXPECT_EQ(out, "ERROR incorrect account name or password\n");
+  const auto hide = [&](const char* value) {
+    auto host = Host::open(dir.path() / "data");
+    server_setting(*host, "HideUnknownAccounts", value);
+  };
+  hide("false");
   EXPECT_EQ(run_login(dir, "ext@example.com", "any\\n", out), 2) << out;
   EXPECT_EQ(out.rfind("FAILURE ", 0), 0u) << out;
+  // Hiding turns the temporary failure into the uniform rejection.
+  hide("true");
+  EXPECT_EQ(run_login(dir, "ext@example.com", "any\\n", out), 1) << out;
+  EXPECT_EQ(out, "ERROR incorrect account name or password\n");
   EXPECT_EQ(run_login(dir, "alice@example.com --method cram-md5", "right\\n", out), 0) << out;
   EXPECT_EQ(run_login(dir, "alice@example.com --method apop", "right\\n", out), 0) << out;
   EXPECT_EQ(run_login(dir, "alice@example.com --method apop", "wrong\\n", out), 1) << out;
@@ -437,6 +448,48 @@ TEST(LoginTool, ExitStatusSaysHowItWent) {
   while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) missing += buffer;
   EXPECT_EQ(WEXITSTATUS(::pclose(pipe)), 2);
   EXPECT_NE(missing.find("no data directory at"), std::string::npos) << missing;
+}
+
+// With hiding on, a helper that fails must not tell an existing account (its
+// password could not be checked) from an unknown name: same answer, same
+// status, both held to FailureAnswerTime; the failure is still not counted.
+TEST_F(External, WhileTheHelperFailsHidingGivesOneAnswerInOneTime) {
+  server_setting(*host, "FailedLoginLimit", "2");
+  server_setting(*host, "FailureAnswerTime", "300ms");
+  use_helper(host_helper + " failure");
+  const auto timed = [&](const std::string& name) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = login(*host, name, "whatever");
+    return std::make_pair(r, std::chrono::steady_clock::now() - start);
+  };
+  for (int i = 0; i < 3; ++i) {
+    const auto [existing, existing_time] = timed("user2@domain2.com");
+    const auto [unknown, unknown_time] = timed("nobody@domain2.com");
+    EXPECT_EQ(existing.status, LoginStatus::Rejected);
+    EXPECT_EQ(existing.text, login_text::hidden);
+    EXPECT_EQ(existing.why, RejectWhy::Unavailable);
+    EXPECT_EQ(unknown.status, existing.status);
+    EXPECT_EQ(unknown.text, existing.text);
+    EXPECT_GE(existing_time, std::chrono::milliseconds(300));
+    EXPECT_GE(unknown_time, std::chrono::milliseconds(300));
+  }
+  EXPECT_FALSE(host->store().lockout("user2@domain2.com"));
+  // And the reverse: the unknown name goes to the failing helper as NEW, the
+  // existing one is rejected by its wrong internal password.
+  ASSERT_TRUE(set(*host, {"domain2.com", ""}, "ConsultExternalAuthenticator", "true").ok());
+  account_setting(*host, "user2@domain2.com", "UseExtPassword", "false");
+  account_setting(*host, "user2@domain2.com", "Password", "{PLAIN}right");
+  host->unlock(postmaster(), "nobody@domain2.com");
+  host->unlock(postmaster(), "user2@domain2.com");
+  const auto [asked, asked_time] = timed("ghost@domain2.com");
+  const auto [wrong, wrong_time] = timed("user2@domain2.com");
+  EXPECT_EQ(asked.why, RejectWhy::Unavailable) << asked.detail;
+  EXPECT_NE(asked.detail.find("NEW sent"), std::string::npos) << asked.detail;
+  EXPECT_EQ(wrong.why, RejectWhy::WrongPassword) << wrong.detail;
+  EXPECT_EQ(asked.status, wrong.status);
+  EXPECT_EQ(asked.text, wrong.text);
+  EXPECT_GE(asked_time, std::chrono::milliseconds(300));
+  EXPECT_GE(wrong_time, std::chrono::milliseconds(300));
 }
 
 }  // namespace

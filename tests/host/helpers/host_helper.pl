@@ -10,6 +10,7 @@
 #   accept PASSWORD   VRFY with PASSWORD: OK; anything else: ERROR; the
 #                request lines are appended to the file in $ENV{HOST_HELPER_LOG}
 #   failure      every request but INTF: FAILURE
+#   new-ok       NEW: OK without creating anything; anything else: ERROR
 use strict;
 use warnings;
 $| = 1;
@@ -27,6 +28,7 @@ while (my $line = <STDIN>) {
   if (defined $cmd && $cmd eq 'INTF') { print "$seq OK 2\n"; next; }
   log_line($line);
   if ($mode eq 'failure') { print "$seq FAILURE backend down\n"; next; }
+  if ($mode eq 'new-ok') { print(($cmd eq 'NEW') ? "$seq OK\n" : "$seq ERROR incorrect password\n"); next; }
   if ($mode eq 'count') {
     if ($cmd eq 'VRFY' || $cmd =~ /^SASL/) {
       open(my $fh, '>>', $args[0]) or die; print $fh "$line\n"; close($fh);
