@@ -76,9 +76,9 @@ std::string_view error_code_name(ErrorCode code) noexcept {
   return "error";
 }
 
-Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log)
+Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log, Logger detail_log)
     : dir_(std::move(dir)), store_(std::move(store)), main_domain_(std::move(main_domain)), log_(std::move(log)),
-      lockout_(*store_) {}
+      detail_log_(std::move(detail_log)), lockout_(*store_) {}
 
 Host::~Host() {
   std::shared_ptr<HelperClient> helper;
@@ -132,7 +132,7 @@ Status Host::init(const fs::path& dir, std::string_view main_domain, const Secre
   return status;
 }
 
-std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log) {
+std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log, Logger detail_log) {
   const std::string how = "create it with: authhost --data " + dir.string() + " init --main-domain DOMAIN";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw HostError("no data directory at " + dir.string() + "; " + how);
@@ -142,7 +142,7 @@ std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log) {
     auto store = std::make_unique<Store>(db, false);
     const auto main = store->meta(meta_main_domain);
     if (!main) throw HostError("database " + db.string() + " names no main domain: it was not made by authhost init");
-    return std::unique_ptr<Host>(new Host(dir, std::move(store), *main, std::move(log)));
+    return std::unique_ptr<Host>(new Host(dir, std::move(store), *main, std::move(log), std::move(detail_log)));
   } catch (const StoreError& e) {
     throw HostError(e.what());
   }
@@ -595,7 +595,10 @@ std::shared_ptr<HelperClient> Host::helper(const Effective& server) {
   HelperOptions options;
   options.command = split_command_line(command);
   options.request_timeout = server.duration(setting::external_timeout);
-  helper_ = std::make_shared<HelperClient>(std::move(options), [this](const std::string& line) { log(line); });
+  helper_ = std::make_shared<HelperClient>(std::move(options), [this](HelperLogLevel level, const std::string& line) {
+    if (level == HelperLogLevel::Major) log(line);
+    else if (detail_log_) detail_log_(line);
+  });
   helper_command_ = command;
   return helper_;
 }
