@@ -20,8 +20,10 @@
 #include <gtest/gtest.h>
 
 #include "host/helper_client.hpp"
+#include "host/login.hpp"
 #include "host/replay.hpp"
 #include "protocol/limits.hpp"
+#include "host_test_support.hpp"
 
 namespace authd::host {
 namespace {
@@ -545,6 +547,34 @@ TEST(HelperRequest, HidesEveryFormOfItsSecrets) {
   std::string untouched = "nothing to hide";
   empty.hide_secrets(untouched);
   EXPECT_EQ(untouched, "nothing to hide");
+}
+
+TEST(HelperLogin, AnOverlongPasswordIsAWrongPasswordAndNeverReachesTheHelper) {
+  testing::TempDir dir;
+  auto host = testing::make_host(dir);
+  ASSERT_TRUE(host->create_domain(testing::postmaster(), "domain2.com").ok());
+  ASSERT_TRUE(host->create_account(testing::postmaster(), "user2@domain2.com", nullptr).ok());
+  ASSERT_TRUE(testing::set(*host, {"domain2.com", ""}, "UseExtPassword", "true").ok());
+  ASSERT_TRUE(testing::set(*host, {}, "FailedLoginLimit", "2").ok());
+  const std::string requests = (dir.path() / "requests").string();
+  ::setenv("HOST_HELPER_LOG", requests.c_str(), 1);
+  const std::string helper = std::string(AUTHD_TEST_HELPERS) + "/host_helper.pl accept x";
+  ASSERT_TRUE(testing::set(*host, {}, "ExternalAuthenticator", helper).ok());
+  // An 8,191-byte password: the line with the command and the name is over
+  // the limit; control bytes take a shorter one over it once quoted.
+  for (const auto& password : {std::string(8191, 'x'), std::string(3000, '\x01')}) {
+    const auto r = testing::login(*host, "user2@domain2.com", password);
+    EXPECT_EQ(r.status, LoginStatus::Rejected) << r.detail;
+    EXPECT_EQ(r.why, RejectWhy::WrongPassword);
+    EXPECT_EQ(r.text, login_text::hidden);
+    EXPECT_NE(r.detail.find("request too long for the protocol"), std::string::npos) << r.detail;
+  }
+  // Counted like wrong passwords: the limit of two suspends the name.
+  EXPECT_EQ(testing::login(*host, "user2@domain2.com", "x").why, RejectWhy::Suspended);
+  std::ifstream in(requests);
+  const std::string sent((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(sent, "") << "the helper was never asked";
+  ::unsetenv("HOST_HELPER_LOG");
 }
 
 TEST(Replay, TheShippedSessionsPassAgainstAuthd) {
