@@ -8,15 +8,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <boost/process.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <future>
 #include <map>
 
 #include "host/spawn_limits.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/quoting.hpp"
 
 namespace authd::host {
 
@@ -32,13 +33,72 @@ constexpr auto crash_window = std::chrono::seconds(60);
 // A helper that ran this long before failing starts the back-off afresh.
 constexpr auto stable_run = std::chrono::seconds(30);
 
+const std::string too_long_text =
+    "request too long for the protocol (over " + std::to_string(protocol::max_request_line) + " bytes)";
+
 void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+void wipe_string(std::string& text) noexcept {
+  wipe_memory(text.data(), text.size());
+  text.clear();
+}
 
 }  // namespace
 
+// ---- HelperRequest ----
+
+HelperRequest::HelperRequest(std::string command, std::string mode)
+    : command_(std::move(command)), mode_(std::move(mode)) {}
+
+HelperRequest HelperRequest::from_text(std::string_view text) {
+  const std::size_t space = text.find(' ');
+  HelperRequest request{std::string(text.substr(0, space))};
+  if (space != std::string_view::npos) request.arguments_.assign(text.substr(space));
+  return request;
+}
+
+HelperRequest& HelperRequest::argument(std::string_view value) {
+  arguments_.push_back(' ');
+  std::string quoted = protocol::quote_argument(value);
+  arguments_.append(quoted);
+  wipe_string(quoted);
+  return *this;
+}
+
+HelperRequest& HelperRequest::secret_argument(std::string_view value) {
+  argument(value);
+  if (value.empty()) return *this;
+  secrets_.emplace_back(value);
+  std::string quoted = protocol::quote_argument(value);
+  if (quoted != value) secrets_.emplace_back(quoted);
+  wipe_string(quoted);
+  // Longest first, so that a quoted form goes whole before the bare value
+  // inside it.
+  std::sort(secrets_.begin(), secrets_.end(), [](const Secret& a, const Secret& b) { return a.size() > b.size(); });
+  return *this;
+}
+
+std::size_t HelperRequest::line_size(std::size_t seq_digits, bool with_mode) const noexcept {
+  const std::size_t mode = with_mode && !mode_.empty() ? mode_.size() + 3 : 0;  // " (" mode ")"
+  return seq_digits + 1 + command_.size() + mode + arguments_.size();
+}
+
+void HelperRequest::hide_secrets(std::string& text) const {
+  static constexpr std::string_view mask = "***";
+  for (const auto& secret : secrets_) {
+    for (std::size_t at = text.find(secret.view()); at != std::string::npos;
+         at = text.find(secret.view(), at + mask.size())) {
+      wipe_memory(text.data() + at, secret.size());
+      text.replace(at, secret.size(), mask);
+    }
+  }
+}
+
+// ---- the client ----
+
 struct HelperClient::Impl {
   struct Request {
-    std::string arguments;
+    HelperRequest request;
     Completion done;
     Clock::time_point queued_at;
     bool resent = false;
@@ -61,9 +121,11 @@ struct HelperClient::Impl {
     ::close(wake_fd);
   }
 
-  void say(const std::string& text) {
-    if (log) log(text);
+  void say(HelperLogLevel level, const std::string& text) {
+    if (log) log(level, text);
   }
+
+  std::string helper_name() const { return "helper '" + options.command[0] + "'"; }
 
   void wake() {
     const std::uint64_t one = 1;
@@ -72,12 +134,17 @@ struct HelperClient::Impl {
 
   // ---- called from any thread ----
 
-  void submit(std::string arguments, Completion done) {
+  void submit(HelperRequest request, Completion done) {
+    // Too long even with a one-digit number and no mode: it can never be sent.
+    if (request.line_size(1, false) > protocol::max_request_line) {
+      done({AnswerKind::TooLong, too_long_text});
+      return;
+    }
     {
       std::lock_guard lock(mutex);
       if (!stopping && in_system < options.max_queued) {
         ++in_system;
-        incoming.push_back({std::move(arguments), std::move(done), Clock::now(), false, false});
+        incoming.push_back({std::move(request), std::move(done), Clock::now(), false, false});
         wake();
         return;
       }
@@ -105,6 +172,7 @@ struct HelperClient::Impl {
 
   void complete(Request& request, HelperAnswer answer) {
     if (request.handshake) return;
+    request.request.hide_secrets(answer.text);
     {
       std::lock_guard lock(mutex);
       --in_system;
@@ -113,51 +181,79 @@ struct HelperClient::Impl {
     try {
       request.done(answer);
     } catch (const std::exception& e) {
-      say(std::string("a completion threw: ") + e.what());
+      say(HelperLogLevel::Major, std::string("a completion threw: ") + e.what());
     }
   }
 
   bool start_helper() {
     const auto now = Clock::now();
+    std::string why;
+    const auto program = find_program(options.command[0], why);
+    if (!program) {
+      say(HelperLogLevel::Major, "cannot start " + helper_name() + ": " + why);
+      record_crash(now);
+      return false;
+    }
     try {
       bp::pipe to_helper, from_helper;
       std::vector<std::string> args(options.command.begin() + 1, options.command.end());
+      bp::child child;
       if (options.stderr_path.empty()) {
-        child = bp::child(bp::exe = options.command[0], bp::args = args, bp::std_in < to_helper,
-                          bp::std_out > from_helper, bp::std_err > bp::null, only_standard_streams());
+        child = bp::child(bp::exe = *program, bp::args = args, bp::std_in < to_helper, bp::std_out > from_helper,
+                          bp::std_err > bp::null, only_standard_streams());
       } else {
-        child = bp::child(bp::exe = options.command[0], bp::args = args, bp::std_in < to_helper,
-                          bp::std_out > from_helper, bp::std_err > options.stderr_path, only_standard_streams());
+        child = bp::child(bp::exe = *program, bp::args = args, bp::std_in < to_helper, bp::std_out > from_helper,
+                          bp::std_err > options.stderr_path, only_standard_streams());
       }
+      // The process is ours to stop and reap (stop_child): Boost 1.74's
+      // terminate() does not wait after its SIGKILL and leaves a zombie.
+      child_pid = child.id();
+      child.detach();
       // Keep our ends only; duplicate them so that the pipe objects can go.
       in_fd = ::fcntl(to_helper.native_sink(), F_DUPFD_CLOEXEC, 0);
       out_fd = ::fcntl(from_helper.native_source(), F_DUPFD_CLOEXEC, 0);
     } catch (const std::exception& e) {
-      say("cannot start the helper " + options.command[0] + ": " + e.what());
+      say(HelperLogLevel::Major, "cannot start " + helper_name() + " (" + *program + "): " + e.what());
       record_crash(now);
       return false;
     }
     set_nonblocking(in_fd);
     set_nonblocking(out_fd);
     started_at = now;
-    pid = child.id();
+    pid = child_pid;
     if (has_started) {
       std::lock_guard lock(mutex);
       ++stats.restarts;
     }
     has_started = true;
-    read_buffer.clear();
-    write_buffer.clear();
-    // INTF goes first; requests may follow at once (the protocol pipelines).
-    Request handshake{"INTF " + std::to_string(options.interface_version), {}, now, false, true};
-    send(std::move(handshake), now);
-    say("started helper " + options.command[0] + " (pid " + std::to_string(child.id()) + ")");
+    wipe_string(read_buffer);
+    wipe_string(write_buffer);
+    // INTF goes first, alone: until the helper answers, its version (and so
+    // whether a request may carry a mode) is unknown.
+    helper_version = 0;
+    handshake_pending = true;
+    HelperRequest intf("INTF");
+    intf.argument(std::to_string(options.interface_version));
+    send(Request{std::move(intf), {}, now, false, true}, now);
+    say(HelperLogLevel::Major, "started " + helper_name() + " (pid " + std::to_string(child_pid) + ")");
     return true;
   }
 
   void send(Request request, Clock::time_point now) {
+    const std::string number = std::to_string(next_seq);
+    const HelperRequest& r = request.request;
+    const bool with_mode = helper_version >= 1 && !r.mode().empty();
+    if (r.line_size(number.size(), with_mode) > protocol::max_request_line) {
+      // Never written, not even in part: a helper that reads fixed-size
+      // chunks would take the tail for a second request.
+      say(HelperLogLevel::Major, "a " + r.command() + " request was not sent: " + too_long_text);
+      complete(request, {AnswerKind::TooLong, too_long_text});
+      return;
+    }
     const std::uint64_t seq = next_seq++;
-    write_buffer.append(std::to_string(seq)).append(" ").append(request.arguments).push_back('\n');
+    write_buffer.append(number).append(" ").append(r.command());
+    if (with_mode) write_buffer.append(" (").append(r.mode()).append(")");
+    write_buffer.append(r.arguments()).push_back('\n');
     {
       std::lock_guard lock(mutex);
       ++stats.sent;
@@ -168,8 +264,8 @@ struct HelperClient::Impl {
 
   // The helper is broken: stop it, and queue what it held to be sent again once.
   void fail_helper(const std::string& why) {
-    say("helper broken: " + why);
-    stop_child(std::chrono::milliseconds(0));
+    say(HelperLogLevel::Major, helper_name() + " (pid " + std::to_string(child_pid) + ") is broken: " + why);
+    stop_child(std::chrono::milliseconds(0), "stopped");
     const auto now = Clock::now();
     record_crash(now);
     std::deque<Request> again;
@@ -200,16 +296,21 @@ struct HelperClient::Impl {
     return static_cast<int>(crashes.size()) >= crash_loop_count && now < restart_at;
   }
 
-  void stop_child(std::chrono::milliseconds grace) {
+  // Close the pipes, give the helper `grace` to exit, then SIGKILL it (and
+  // say so, with `why_killed`), and reap it in every case.
+  void stop_child(Clock::duration grace, const std::string& why_killed) {
     if (in_fd >= 0) ::close(in_fd);
     in_fd = -1;
-    if (child.valid()) {
-      std::error_code ec;
-      if (grace.count() > 0) child.wait_for(grace, ec);
-      if (child.running(ec)) child.terminate(ec);  // SIGKILL, then reaped
-      else child.wait(ec);
+    if (child_pid > 0) {
+      int status = 0;
+      const std::string who = helper_name() + " (pid " + std::to_string(child_pid) + ")";
+      switch (stop_and_reap(child_pid, grace, status)) {
+        case ChildEnd::Exited: say(HelperLogLevel::Major, who + " " + describe_exit(status)); break;
+        case ChildEnd::Killed: say(HelperLogLevel::Major, who + " " + why_killed + ": killed"); break;
+        case ChildEnd::Gone: break;
+      }
     }
-    child = bp::child();
+    child_pid = -1;
     pid = -1;
     if (out_fd >= 0) ::close(out_fd);
     out_fd = -1;
@@ -226,37 +327,60 @@ struct HelperClient::Impl {
         std::lock_guard lock(mutex);
         ++stats.info_lines;
       }
-      say("helper: " + info->text);
+      for (const auto& [seq, flight] : in_flight) flight.request.request.hide_secrets(info->text);
+      say(HelperLogLevel::Detail, "helper: " + info->text);
+      wipe_string(info->text);
       return;
     }
     auto& response = std::get<protocol::Response>(parsed);
+    // The number must come back byte for byte: "0002" is not an answer to 2.
     std::uint64_t seq = 0;
     const auto [end, ec] = std::from_chars(response.seq.data(), response.seq.data() + response.seq.size(), seq);
-    auto it = ec == std::errc() && end == response.seq.data() + response.seq.size() ? in_flight.find(seq)
-                                                                                   : in_flight.end();
+    const bool exact = ec == std::errc() && end == response.seq.data() + response.seq.size() &&
+                       std::to_string(seq) == response.seq;
+    auto it = exact ? in_flight.find(seq) : in_flight.end();
     if (it == in_flight.end()) {
       {
         std::lock_guard lock(mutex);
         ++stats.dropped_lines;
       }
-      say("dropped an answer to unknown or already answered request " + response.seq);
+      say(HelperLogLevel::Major, "dropped an answer to unknown or already answered request " + response.seq);
+      return;
+    }
+    if (it->second.request.handshake) {
+      InFlight flight = std::move(it->second);
+      in_flight.erase(it);
+      take_version(response);
+      return;
+    }
+    if (response.intf_form && it->second.request.request.command() != "INTF") {
+      // It stays in flight, so that it is sent again to the next helper.
+      fail_helper("it answered " + it->second.request.request.command() + " request " + response.seq + " with INTF");
       return;
     }
     InFlight flight = std::move(it->second);
     in_flight.erase(it);
-    if (flight.request.handshake) {
-      if (response.status == protocol::Status::Ok && response.version) {
-        helper_version = static_cast<unsigned>(*response.version);
-      } else {
-        fail_helper("it did not accept INTF " + std::to_string(options.interface_version));
-      }
+    if (response.intf_form) {
+      complete(flight.request, {AnswerKind::Ok, response.text});
       return;
     }
-    switch (response.status) {
+    switch (*response.status) {
       case protocol::Status::Ok: complete(flight.request, {AnswerKind::Ok, response.text}); break;
       case protocol::Status::Error: complete(flight.request, {AnswerKind::Error, response.text}); break;
       case protocol::Status::Failure: complete(flight.request, {AnswerKind::Failure, response.text}); break;
     }
+  }
+
+  // The answer to the INTF sent after a start. A helper written before INTF
+  // existed answers ERROR (or a bare OK): it is served at version 0.
+  void take_version(const protocol::Response& response) {
+    handshake_pending = false;
+    const bool versioned = (response.intf_form || response.status == protocol::Status::Ok) && response.version;
+    const unsigned version =
+        versioned ? static_cast<unsigned>(std::min<std::uint64_t>(*response.version, options.interface_version)) : 0;
+    helper_version = version;
+    say(HelperLogLevel::Major, helper_name() + " speaks interface version " + std::to_string(version) +
+                                   (versioned ? "" : " (it answered INTF without a version)"));
   }
 
   // Read what the helper wrote; false when it is gone or broken.
@@ -267,11 +391,16 @@ struct HelperClient::Impl {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
       if (n <= 0) {
-        if (shutting_down) stop_child(std::chrono::milliseconds(0));  // the exit it was asked for
-        else fail_helper("it exited or closed its output");
+        if (shutting_down)  // the exit it was asked for
+          stop_child(std::max(Clock::duration::zero(), shutdown_deadline - Clock::now()),
+                     "did not exit within " + std::to_string(options.shutdown_wait.count()) +
+                         " ms of the end of its input");
+        else
+          fail_helper("it exited or closed its output");
         return false;
       }
       read_buffer.append(chunk, static_cast<std::size_t>(n));
+      wipe_memory(chunk, static_cast<std::size_t>(n));
       std::size_t start = 0;
       for (;;) {
         const auto nl = read_buffer.find('\n', start);
@@ -286,6 +415,7 @@ struct HelperClient::Impl {
         handle_line(line);
         if (out_fd < 0) return false;  // handle_line found it broken
       }
+      wipe_memory(read_buffer.data(), start);
       read_buffer.erase(0, start);
       if (read_buffer.size() + 1 > protocol::max_response_line) {
         fail_helper("it wrote a line longer than " + std::to_string(protocol::max_response_line) + " bytes");
@@ -298,6 +428,8 @@ struct HelperClient::Impl {
     while (!write_buffer.empty()) {
       const ssize_t n = ::write(in_fd, write_buffer.data(), write_buffer.size());
       if (n > 0) {
+        // Request lines carry passwords: what was written goes, wiped.
+        wipe_memory(write_buffer.data(), static_cast<std::size_t>(n));
         write_buffer.erase(0, static_cast<std::size_t>(n));
         continue;
       }
@@ -316,7 +448,6 @@ struct HelperClient::Impl {
     sigaddset(&pipe_signal, SIGPIPE);
     ::pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
 
-    Clock::time_point shutdown_deadline{};
     for (;;) {
       const auto now = Clock::now();
       {
@@ -347,7 +478,7 @@ struct HelperClient::Impl {
           complete(waiting.front(), {AnswerKind::TempFail, "the helper is not running"});
           waiting.pop_front();
         }
-        if (out_fd >= 0) {
+        if (out_fd >= 0 && !handshake_pending) {
           while (!waiting.empty()) {
             send(std::move(waiting.front()), now);
             waiting.pop_front();
@@ -396,12 +527,15 @@ struct HelperClient::Impl {
       if (in_index >= 0 && in_fd >= 0 && (fds[in_index].revents & (POLLOUT | POLLERR | POLLHUP))) write_helper();
     }
     // Whatever is left gets its answer; the helper goes.
-    stop_child(std::chrono::milliseconds(0));
+    stop_child(std::chrono::milliseconds(0), "did not exit within " + std::to_string(options.shutdown_wait.count()) +
+                                                 " ms of the end of its input");
     for (auto& [seq, flight] : in_flight)
       complete(flight.request, {AnswerKind::TempFail, "the helper client is shutting down"});
     in_flight.clear();
     for (auto& request : waiting) complete(request, {AnswerKind::TempFail, "the helper client is shutting down"});
     waiting.clear();
+    wipe_string(write_buffer);
+    wipe_string(read_buffer);
   }
 
   HelperOptions options;
@@ -418,7 +552,7 @@ struct HelperClient::Impl {
   std::atomic<int> pid{-1};
 
   // Owned by the client's thread.
-  bp::child child;
+  pid_t child_pid = -1;
   int in_fd = -1;
   int out_fd = -1;
   std::string read_buffer;
@@ -427,7 +561,9 @@ struct HelperClient::Impl {
   std::map<std::uint64_t, InFlight> in_flight;
   std::uint64_t next_seq = 1;
   bool has_started = false;
+  bool handshake_pending = false;  // INTF sent, not yet answered: nothing else is sent
   bool shutting_down = false;
+  Clock::time_point shutdown_deadline{};
   Clock::time_point started_at{};
   Clock::time_point restart_at{};
   std::chrono::milliseconds backoff{0};
@@ -439,12 +575,14 @@ HelperClient::HelperClient(HelperOptions options, Logger log)
 
 HelperClient::~HelperClient() { shutdown(); }
 
-void HelperClient::submit(std::string arguments, Completion done) { impl_->submit(std::move(arguments), std::move(done)); }
+void HelperClient::submit(HelperRequest request, Completion done) {
+  impl_->submit(std::move(request), std::move(done));
+}
 
-HelperAnswer HelperClient::ask(const std::string& arguments) {
+HelperAnswer HelperClient::ask(HelperRequest request) {
   auto promise = std::make_shared<std::promise<HelperAnswer>>();
   auto future = promise->get_future();
-  submit(arguments, [promise](const HelperAnswer& answer) { promise->set_value(answer); });
+  submit(std::move(request), [promise](const HelperAnswer& answer) { promise->set_value(answer); });
   return future.get();
 }
 

@@ -52,7 +52,10 @@ void create_private_directories(const fs::path& base, const fs::path& path) {
   for (const auto& part : path.lexically_relative(base)) {
     at /= part;
     if (fs::is_directory(at)) continue;
-    fs::create_directory(at);
+    // Made with mode 0700 (never wider, whatever the umask), so that a
+    // process killed right here leaves nothing open to others.
+    if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST)
+      throw fs::filesystem_error("cannot create directory", at, std::error_code(errno, std::generic_category()));
     fs::permissions(at, fs::perms::owner_all, fs::perm_options::replace);
   }
 }
@@ -115,9 +118,9 @@ std::string_view error_code_name(ErrorCode code) noexcept {
   return "error";
 }
 
-Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log)
+Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log, Logger detail_log)
     : dir_(std::move(dir)), store_(std::move(store)), main_domain_(std::move(main_domain)), log_(std::move(log)),
-      lockout_(*store_, [this](std::string_view line) { this->log(line); }) {}
+      detail_log_(std::move(detail_log)), lockout_(*store_, [this](std::string_view line) { this->log(line); }) {}
 
 Host::~Host() {
   std::shared_ptr<HelperClient> helper;
@@ -180,7 +183,7 @@ Status Host::init(const fs::path& dir, std::string_view main_domain, const Secre
   return status;
 }
 
-std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log) {
+std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log, Logger detail_log) {
   const std::string how = "create it with: authhost --data " + dir.string() + " init --main-domain DOMAIN";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw HostError("no data directory at " + dir.string() + "; " + how);
@@ -191,7 +194,7 @@ std::unique_ptr<Host> Host::open(const fs::path& dir, Logger log) {
     auto store = std::make_unique<Store>(db, false);
     const auto main = store->meta(meta_main_domain);
     if (!main) throw HostError("database " + db.string() + " names no main domain: it was not made by authhost init");
-    return std::unique_ptr<Host>(new Host(dir, std::move(store), *main, std::move(log)));
+    return std::unique_ptr<Host>(new Host(dir, std::move(store), *main, std::move(log), std::move(detail_log)));
   } catch (const StoreError& e) {
     throw HostError(e.what());
   }
@@ -749,7 +752,10 @@ std::shared_ptr<HelperClient> Host::helper(const Effective& server) {
   HelperOptions options;
   options.command = split_command_line(command);
   options.request_timeout = server.duration(setting::external_timeout);
-  helper_ = std::make_shared<HelperClient>(std::move(options), [this](const std::string& line) { log(line); });
+  helper_ = std::make_shared<HelperClient>(std::move(options), [this](HelperLogLevel level, const std::string& line) {
+    if (level == HelperLogLevel::Major) log(line);
+    else if (detail_log_) detail_log_(line);
+  });
   helper_command_ = command;
   return helper_;
 }

@@ -142,8 +142,9 @@ class Host {
   static Status init(const std::filesystem::path& dir, std::string_view main_domain, const Secret& postmaster_password);
 
   // Open a data directory made by init(). Throws HostError saying what is
-  // wrong and how to fix it.
-  static std::unique_ptr<Host> open(const std::filesystem::path& dir, Logger log = {});
+  // wrong and how to fix it. `detail_log` takes the lines logged only on
+  // request (the helper's information lines).
+  static std::unique_ptr<Host> open(const std::filesystem::path& dir, Logger log = {}, Logger detail_log = {});
 
   ~Host();
   Host(const Host&) = delete;
@@ -190,7 +191,8 @@ class Host {
   Effective effective(const std::string& domain, const std::string& account);
 
  private:
-  Host(std::filesystem::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log);
+  Host(std::filesystem::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log,
+       Logger detail_log);
 
   friend class LoginPath;
 
@@ -221,6 +223,7 @@ class Host {
   std::unique_ptr<Store> store_;
   std::string main_domain_;
   Logger log_;
+  Logger detail_log_;
   Lockout lockout_;
   std::mutex helper_mutex_;
   std::shared_ptr<HelperClient> helper_;

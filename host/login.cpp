@@ -196,13 +196,14 @@ class LoginPath {
     return host_.effective(domain, {}).boolean(setting::consult_external);
   }
 
-  HelperAnswer ask_helper(const std::string& request) {
+  // "NEW name@domain" and the like: a command and arguments, no mode.
+  HelperAnswer ask_helper(const std::string& request) { return ask_helper(HelperRequest::from_text(request)); }
+
+  HelperAnswer ask_helper(HelperRequest request) {
     const auto helper = host_.helper(server_);
     if (!helper) return {AnswerKind::TempFail, "no ExternalAuthenticator is configured"};
-    return helper->ask(request);
+    return helper->ask(std::move(request));
   }
-
-  std::string mode_prefix() const { return request_.mode.empty() ? std::string() : "(" + request_.mode + ") "; }
 
   CheckResult check_internal(const Address&, const Effective& account) const {
     std::string stored = account.text(setting::password);
@@ -285,22 +286,18 @@ class LoginPath {
   }
 
   CheckResult check_external(const Address& address) {
-    std::string request;
-    if (request_.method == LoginMethod::Plain) {
-      request = "VRFY " + mode_prefix() + address.full() + " ";
-      protocol::append_quoted_argument(request, request_.secret.view());
-    } else {
-      request = std::string(request_.method == LoginMethod::Apop ? "SASL(APOP) " : "SASL(CRAM-MD5) ") + mode_prefix() +
-                address.full() + " ";
-      protocol::append_quoted_argument(request, request_.secret.view());
-      request += " ";
-      protocol::append_quoted_argument(request, request_.challenge);
-    }
-    const HelperAnswer answer = ask_helper(request);
-    wipe_memory(request.data(), request.size());
+    // The client adds "(mode)" for a helper that speaks version 1 or higher.
+    const char* command = request_.method == LoginMethod::Plain  ? "VRFY"
+                          : request_.method == LoginMethod::Apop ? "SASL(APOP)"
+                                                                 : "SASL(CRAM-MD5)";
+    HelperRequest request(command, request_.mode);
+    request.argument(address.full()).secret_argument(request_.secret.view());
+    if (request_.method != LoginMethod::Plain) request.argument(request_.challenge);
+    const HelperAnswer answer = ask_helper(std::move(request));
     switch (answer.kind) {
       case AnswerKind::Ok: return {Check::Match, {}};
       case AnswerKind::Error: return {Check::Mismatch, "helper: " + answer.text};
+      case AnswerKind::TooLong: return {Check::Mismatch, answer.text};
       case AnswerKind::Failure:
       case AnswerKind::TempFail: return {Check::TempFail, "helper: " + answer.text};
     }

@@ -45,9 +45,10 @@ int replay(const std::string& session_path, const std::vector<std::string>& comm
     for (const auto& line : result.received) std::cout << "O: " << line << "\n";
   for (const auto& mismatch : result.mismatches) std::cout << session_path << ": " << mismatch << "\n";
   if (result.mismatches.empty()) {
-    std::cout << session_path << ": all " << result.received.size() << " answers as expected\n";
+    std::cout << session_path << ": all " << result.as_expected << " answers as expected\n";
     return 0;
   }
+  std::cout << session_path << ": " << result.as_expected << " of " << result.expected << " answers as expected\n";
   return 1;
 }
 
@@ -80,11 +81,11 @@ struct Common {
   bool verbose = false;
 };
 
+void log_line(std::string_view line) { std::cerr << "authhost: " << line << "\n"; }
+
 std::unique_ptr<Host> open_host(const Common& common) {
-  return Host::open(common.data, common.verbose ? Host::Logger([](std::string_view line) {
-    std::cerr << "authhost: " << line << "\n";
-  })
-                                                : Host::Logger());
+  const Host::Logger log = common.verbose ? Host::Logger(log_line) : Host::Logger();
+  return Host::open(common.data, log, log);
 }
 
 // The caller of a local administrative command.
@@ -185,7 +186,7 @@ int run_serve(const Common& common, const ServeOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  auto host = Host::open(common.data, [](std::string_view line) { std::cerr << "authhost: " << line << "\n"; });
+  auto host = Host::open(common.data, log_line, common.verbose ? Host::Logger(log_line) : Host::Logger());
   admin::ServerOptions options;
   if (!o.listen.empty()) options.listen = o.listen;
   options.port = static_cast<std::uint16_t>(o.port);

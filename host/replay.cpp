@@ -5,8 +5,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <cerrno>
+#include <charconv>
+#include <limits>
+#include <map>
+#include <optional>
 
 #include "host/spawn_limits.hpp"
 #include "protocol/limits.hpp"
@@ -28,11 +33,36 @@ struct Expected {
 // The sequence number at the start of a line ("00011 ERROR ..." -> "00011").
 std::string_view seq_of(std::string_view line) { return line.substr(0, line.find(' ')); }
 
+// An answer to "INTF n" in the form the host reads it: "seq OK v" with v the
+// version the host would use, whether the helper wrote "OK v" or "INTF v".
+// Any other line is returned as it is.
+std::string as_host_reads_intf_answer(std::string_view line, std::uint64_t requested) {
+  const auto parsed = protocol::parse_response(line);
+  const auto* response = std::get_if<protocol::Response>(&parsed);
+  if (response == nullptr || !response->version || !(response->intf_form || response->status == protocol::Status::Ok))
+    return std::string(line);
+  return response->seq + " OK " + std::to_string(std::min(*response->version, requested));
+}
+
 class Matcher {
  public:
   Matcher(const protocol::Transcript& session, ReplayResult& result) : ordered_(session.ordered), result_(result) {
-    for (const auto& line : session.lines)
-      if (line.direction == protocol::TranscriptLine::Direction::Output) expected_.push_back({&line});
+    for (const auto& line : session.lines) {
+      if (line.direction == protocol::TranscriptLine::Direction::Output) {
+        expected_.push_back({&line});
+        continue;
+      }
+      // "seq INTF n": its answer is read as the host reads it.
+      const std::string_view text = line.text;
+      const std::string_view rest = text.substr(std::min(text.size(), seq_of(text).size() + 1));
+      std::uint64_t version = 0;
+      if (rest.starts_with("INTF ")) {
+        const auto digits = rest.substr(5);
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
+        if (ec == std::errc() && end == digits.data() + digits.size()) intf_requests_[std::string(seq_of(text))] = version;
+      }
+    }
+    result_.expected = expected_.size();
   }
   bool done() const { return matched_ == expected_.size(); }
 
@@ -40,37 +70,54 @@ class Matcher {
     result_.received.emplace_back(line);
     if (line.starts_with("*")) return;  // information lines are not part of the exchange
     if (std::holds_alternative<protocol::ResponseError>(protocol::parse_response(line))) {
-      result_.mismatches.push_back("not a valid response: \"" + std::string(line) + "\"");
+      add_last("not a valid response: \"" + std::string(line) + "\"");
       return;
     }
     for (std::size_t i = 0; i < expected_.size(); ++i) {
       auto& e = expected_[i];
       if (e.matched || seq_of(e.line->text) != seq_of(line)) continue;
-      if (!protocol::transcript_line_matches(e.line->text, line))
-        result_.mismatches.push_back("line " + std::to_string(e.line->line_number) + ": expected \"" + e.line->text +
-                                     "\", got \"" + std::string(line) + "\"");
-      else if (ordered_ && i != next_in_order_)
-        result_.mismatches.push_back("line " + std::to_string(e.line->line_number) + ": \"" + std::string(line) +
-                                     "\" arrived out of order");
+      if (!matches(e.line->text, line)) {
+        add(e, "expected \"" + e.line->text + "\", got \"" + std::string(line) + "\"");
+      } else if (ordered_ && i != next_in_order_) {
+        add(e, "\"" + std::string(line) + "\" arrived out of order");
+      } else {
+        ++result_.as_expected;
+      }
       e.matched = true;
       ++matched_;
       while (next_in_order_ < expected_.size() && expected_[next_in_order_].matched) ++next_in_order_;
       return;
     }
-    result_.mismatches.push_back("unexpected answer: \"" + std::string(line) + "\"");
+    add_last("unexpected answer: \"" + std::string(line) + "\"");
   }
 
-  void report_missing() {
+  // Ends the run: what never came, then every mismatch in session order.
+  void finish(std::vector<std::string> trailing) {
     for (const auto& e : expected_)
-      if (!e.matched)
-        result_.mismatches.push_back("line " + std::to_string(e.line->line_number) + ": \"" + e.line->text +
-                                     "\" never arrived");
+      if (!e.matched) add(e, "\"" + e.line->text + "\" never arrived");
+    std::stable_sort(found_.begin(), found_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [place, text] : found_) result_.mismatches.push_back(std::move(text));
+    for (auto& text : trailing) result_.mismatches.push_back(std::move(text));
   }
 
  private:
+  bool matches(const std::string& expected, std::string_view actual) const {
+    const auto intf = intf_requests_.find(std::string(seq_of(actual)));
+    if (intf == intf_requests_.end() || expected.ends_with('*'))
+      return protocol::transcript_line_matches(expected, actual);
+    return as_host_reads_intf_answer(expected, intf->second) == as_host_reads_intf_answer(actual, intf->second);
+  }
+  void add(const Expected& e, std::string text) {
+    found_.emplace_back(e.line->line_number, "line " + std::to_string(e.line->line_number) + ": " + std::move(text));
+  }
+  void add_last(std::string text) { found_.emplace_back(std::numeric_limits<int>::max(), std::move(text)); }
+
   bool ordered_;
   ReplayResult& result_;
   std::vector<Expected> expected_;
+  std::map<std::string, std::uint64_t> intf_requests_;  // seq of each "INTF n" sent -> n
+  std::vector<std::pair<int, std::string>> found_;      // (session line, mismatch)
   std::size_t matched_ = 0;
   std::size_t next_in_order_ = 0;
 };
@@ -97,16 +144,26 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
   sigaddset(&pipe_signal, SIGPIPE);
   ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
 
+  std::string why = "no command given";
+  const auto program = command.empty() ? std::nullopt : find_program(command[0], why);
   bp::pipe to_helper, from_helper;
   std::error_code ec;
-  std::vector<std::string> args(command.begin() + 1, command.end());
-  bp::child child(bp::exe = command[0], bp::args = args, bp::std_in < to_helper, bp::std_out > from_helper,
-                  bp::std_err > bp::null, only_standard_streams(), ec);
-  if (ec) {
-    result.mismatches.push_back("cannot start " + command[0] + ": " + ec.message());
+  bp::child child;
+  if (program) {
+    std::vector<std::string> args(command.begin() + 1, command.end());
+    child = bp::child(bp::exe = *program, bp::args = args, bp::std_in < to_helper, bp::std_out > from_helper,
+                      bp::std_err > bp::null, only_standard_streams(), ec);
+    if (ec) why = ec.message();
+  }
+  if (!program || ec) {
+    result.mismatches.push_back("cannot start " + (command.empty() ? std::string() : command[0]) + ": " + why);
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return result;
   }
+  // Stopped and reaped here (stop_and_reap), never by Boost.
+  const pid_t pid = child.id();
+  child.detach();
+  std::vector<std::string> trailing;
   int in_fd = ::fcntl(to_helper.native_sink(), F_DUPFD_CLOEXEC, 0);
   const int out_fd = ::fcntl(from_helper.native_source(), F_DUPFD_CLOEXEC, 0);
   // The originals must go, or the helper would never see the end of its input.
@@ -146,20 +203,18 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
       }
       buffer.erase(0, start);
       if (buffer.size() >= protocol::max_response_line) {
-        result.mismatches.push_back("the helper wrote a line longer than " +
-                                    std::to_string(protocol::max_response_line) + " bytes");
+        trailing.push_back("the helper wrote a line longer than " + std::to_string(protocol::max_response_line) +
+                           " bytes");
         break;
       }
     }
   }
-  matcher.report_missing();
   ::close(in_fd);
   ::close(out_fd);
-  child.wait_for(std::chrono::seconds(5), ec);
-  if (child.running(ec)) {
-    result.mismatches.push_back("the helper did not exit within 5 s of the end of its input");
-    child.terminate(ec);
-  }
+  int status = 0;
+  if (stop_and_reap(pid, std::chrono::seconds(5), status) == ChildEnd::Killed)
+    trailing.push_back("the helper did not exit within 5 s of the end of its input: killed");
+  matcher.finish(std::move(trailing));
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return result;
 }

@@ -28,10 +28,11 @@ void append_intf_response(std::string& out, std::string_view seq, std::uint64_t 
 
 void append_info(std::string& out, std::string_view text);
 
-// A parsed response line (host side).
+// A parsed response line (host side). The INTF form carries no status: it
+// answers INTF only, and is never an OK to anything else.
 struct Response {
-  std::string seq;
-  Status status = Status::Ok;
+  std::string seq;                      // as written, leading zeros kept
+  std::optional<Status> status;         // the status word; none for "seq INTF v"
   std::string text;                     // after the status word and one space
   bool intf_form = false;               // "seq INTF v"
   std::optional<std::uint64_t> version; // for OK/INTF answers whose text is a version number

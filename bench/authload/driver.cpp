@@ -376,7 +376,8 @@ class Driver {
     }
     const auto* response = std::get_if<protocol::Response>(&parsed);
     const bool accepted = response != nullptr && response->seq == kIntfSequence &&
-                          response->status == protocol::Status::Ok && response->version.has_value() &&
+                          (response->status == protocol::Status::Ok || response->intf_form) &&
+                          response->version.has_value() &&
                           *response->version >= 1 && *response->version <= protocol::protocol_version;
     if (!accepted) {
       throw RunFailure("expected \"0 OK v\" or \"0 INTF v\" (1 <= v <= " +

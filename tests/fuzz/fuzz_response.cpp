@@ -32,8 +32,9 @@ void check_parse(std::string_view line) {
   check(is_digits(response.seq) && response.seq.size() <= max_sequence_digits, "a sequence number is 1-20 digits");
   check(line.starts_with(response.seq + ' '), "the sequence number starts the line");
   check(line.ends_with(response.text), "the text ends the line");
-  check(!response.intf_form || (response.status == Status::Ok && response.version.has_value()),
-        "an INTF answer carries its version");
+  check(!response.intf_form || (!response.status && response.version.has_value()),
+        "an INTF answer carries its version and no status");
+  check(response.intf_form || response.status.has_value(), "every other answer carries a status");
   check(!response.version || is_digits(response.text), "a version is the whole text");
 }
 

@@ -163,7 +163,10 @@ TEST(ParseResponse, OkWithVersion) {
 TEST(ParseResponse, IntfForm) {
   const auto r = parse_ok("00001 INTF 2");
   EXPECT_TRUE(r.intf_form);
-  EXPECT_EQ(r.status, Status::Ok);
+  // Not an OK: a status defaulting to OK accepted "seq INTF 2" as the
+  // answer to a VRFY.
+  EXPECT_FALSE(r.status.has_value());
+  EXPECT_NE(r.status, Status::Ok);
   EXPECT_EQ(r.version, 2u);
   expect_invalid("00001 INTF");
   expect_invalid("00001 INTF ");
@@ -217,6 +220,8 @@ TEST(ParseResponse, Garbage) {
 TEST(ParseResponse, SequenceDigits) {
   EXPECT_EQ(parse_ok("12345678901234567890 OK").seq, "12345678901234567890");
   EXPECT_EQ(parse_ok("000 OK").seq, "000");
+  // Kept byte for byte: the host matches it exactly against what it sent.
+  EXPECT_EQ(parse_ok("0002 OK").seq, "0002");
 }
 
 TEST(ParseResponse, LengthLimit) {
