@@ -12,7 +12,6 @@
 
 #include "authd/api/secret.hpp"
 #include "host/admin_protocol.hpp"
-#include "protocol/quoting.hpp"
 
 namespace authd::host::admin {
 
@@ -83,19 +82,19 @@ struct Received {
   std::vector<std::string> lines;
 };
 
+// One answer: its line, and after "200 data follow" the data's line too.
 Received read_answer(Connection& connection) {
   Received out;
   std::string line;
-  while (connection.read_line(line)) {
+  if (!connection.read_line(line)) return out;
+  out.lines.push_back(line);
+  const AnswerLine parsed = parse_answer_line(line);
+  if (parsed.code == 0) return out;
+  if (parsed.code == 200 && parsed.text == "data follow") {
+    if (!connection.read_line(line)) return out;
     out.lines.push_back(line);
-    const AnswerLine parsed = parse_answer_line(line);
-    if (parsed.code == 0) break;
-    if (parsed.last) {
-      out.code = parsed.code;
-      return out;
-    }
   }
-  out.code = 0;
+  out.code = parsed.code;
   return out;
 }
 
@@ -202,17 +201,24 @@ int run_client(const ClientOptions& options, std::istream& in, std::ostream& out
     return answer.code != 0;
   };
   Received answer;
-  if (!exchange("USER " + protocol::quote_argument(options.user), answer) || answer.code != 200) {
+  if (!exchange("USER " + format_value(Value::string(options.user)), answer) || answer.code != 300) {
     print(err, answer);
-    return answer.code == 0 ? exit_unavailable : status_of(answer.code);
+    return answer.code == 0 ? exit_unavailable : std::max(status_of(answer.code), exit_refused);
   }
-  std::string pass = "PASS ";
-  protocol::append_quoted_argument(pass, password.view());
+  Value secret = Value::string(std::string(password.view()));
+  std::string pass = "PASS " + format_value(secret);
+  wipe(secret);
   const bool sent = exchange(pass, answer);
   wipe_memory(pass.data(), pass.size());
   if (!sent || answer.code != 200) {
     print(err, answer);
     if (!sent && answer.code == 0) err << "authhost admin: the connection was closed during the login\n";
+    return answer.code == 0 ? exit_unavailable : status_of(answer.code);
+  }
+
+  // Data on the answer line ("201 {...}"): one line per answer.
+  if (!exchange("INLINE", answer) || answer.code != 200) {
+    print(err, answer);
     return answer.code == 0 ? exit_unavailable : status_of(answer.code);
   }
 
@@ -229,10 +235,13 @@ int run_client(const ClientOptions& options, std::istream& in, std::ostream& out
     return true;
   };
   if (!options.command.empty()) {
+    // Each word one argument: a word that starts with { or ( is sent as it
+    // is (a dictionary or an array), any other as one string.
     std::string line = options.command.front();
     for (std::size_t i = 1; i < options.command.size(); ++i) {
+      const std::string& word = options.command[i];
       line += ' ';
-      protocol::append_quoted_argument(line, options.command[i]);
+      line += !word.empty() && (word.front() == '{' || word.front() == '(') ? word : format_value(Value::string(word));
     }
     if (!run(line)) return worst;
   } else {

@@ -3,13 +3,16 @@
 //   authhost admin --connect 127.0.0.1:PORT --user NAME@DOMAIN [COMMAND ARG...]
 //
 // The password is the first line of standard input (never an argument,
-// where other users could read it). With a command on the command line,
-// each word is sent as one argument (quoted as the protocol says, so spaces
-// and any byte survive); without one, the rest of standard input is sent
-// line by line as protocol lines (empty lines and lines starting with '#'
-// skipped). Every answer line is printed as received.
+// where other users could read it). After the login the client sends
+// INLINE, so that every answer is one line. With a command on the command
+// line, each word is sent as one argument: a word starting with '{' or '('
+// as it is (a CGP dictionary or array), any other as one string (quoted
+// when needed, so spaces and control bytes survive); without one, the rest
+// of standard input is sent line by line as protocol lines (empty lines
+// and lines starting with '#' skipped). Every answer line is printed as
+// received.
 //
-// Exit status: 0 every answer was 200; 1 an answer was 500 (the login
+// Exit status: 0 every answer was 200 or 201; 1 an answer was 500 (the login
 // included); 2 the server could not be reached, answered 400 (busy,
 // temporary failure) or closed the connection unexpectedly.
 #pragma once

@@ -1,65 +1,11 @@
 #include "host/admin_protocol.hpp"
 
 #include <algorithm>
-
-#include "protocol/quoting.hpp"
+#include <cstdint>
 
 namespace authd::host::admin {
 
 namespace {
-
-// What a verb takes, in order. Settings are one or more trailing arguments.
-enum class Arg { Text, Address, Domain, Password, OptionalPassword, Rights, Settings };
-
-struct Shape {
-  Verb verb;
-  std::vector<Arg> args;
-};
-
-const std::vector<Shape>& shapes() {
-  static const std::vector<Shape> all = {
-      {Verb::User, {Arg::Text}},
-      {Verb::Pass, {Arg::Password}},
-      {Verb::Quit, {}},
-      {Verb::CreateDomain, {Arg::Domain}},
-      {Verb::DeleteDomain, {Arg::Domain}},
-      {Verb::ListDomains, {}},
-      {Verb::CreateAccount, {Arg::Address, Arg::OptionalPassword}},
-      {Verb::DeleteAccount, {Arg::Address}},
-      {Verb::ListAccounts, {Arg::Domain}},
-      {Verb::SetAccountPassword, {Arg::Address, Arg::Password}},
-      {Verb::GetAccountSettings, {Arg::Address}},
-      {Verb::UpdateAccountSettings, {Arg::Address, Arg::Settings}},
-      {Verb::GetAccountRights, {Arg::Address}},
-      {Verb::SetAccountRights, {Arg::Address, Arg::Rights}},
-      {Verb::GetServerSettings, {}},
-      {Verb::UpdateServerSettings, {Arg::Settings}},
-      {Verb::GetDomainSettings, {Arg::Domain}},
-      {Verb::UpdateDomainSettings, {Arg::Domain, Arg::Settings}},
-      {Verb::UnlockAccount, {Arg::Address}},
-      {Verb::GetStatistics, {}},
-  };
-  return all;
-}
-
-const Shape& shape_of(Verb verb) {
-  for (const auto& s : shapes())
-    if (s.verb == verb) return s;
-  return shapes().front();
-}
-
-std::string_view what_is_missing(Arg arg) {
-  switch (arg) {
-    case Arg::Text: return "the account name (name@domain)";
-    case Arg::Address: return "the account address (name@domain)";
-    case Arg::Domain: return "the domain";
-    case Arg::Password:
-    case Arg::OptionalPassword: return "the password";
-    case Arg::Rights: return "the rights (\"CanModifyUserAccounts, CanMonitorServer\", or \"\" for none)";
-    case Arg::Settings: return "at least one setting (NAME=VALUE)";
-  }
-  return "an argument";
-}
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -68,33 +14,342 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
-std::string quoting_error(protocol::ArgumentStatus status) {
-  return status == protocol::ArgumentStatus::Unterminated ? "a quoted string without its closing quote"
-                                                          : "a bad escape (\\ddd above 255, or a NUL byte)";
+bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+
+void skip_spaces(std::string_view& rest) noexcept {
+  while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+}
+
+// Whether `bytes` is well-formed UTF-8 (no overlong forms, no surrogates,
+// nothing above U+10FFFF).
+bool is_utf8(std::string_view bytes) noexcept {
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    if (b >= 0xc2 && b <= 0xdf) {
+      length = 2;
+      code = b & 0x1fu;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      code = b & 0x0fu;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      code = b & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + length > bytes.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto c = static_cast<unsigned char>(bytes[i + k]);
+      if ((c & 0xc0) != 0x80) return false;
+      code = (code << 6) | (c & 0x3fu);
+    }
+    if ((length == 3 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) ||
+        (length == 4 && (code < 0x10000 || code > 0x10ffff)))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
+// Reads CGP objects (admin_protocol.hpp's grammar). Errors never quote a
+// value, only a dictionary's key: a value may be a password.
+class Reader {
+ public:
+  Reader(std::string_view& rest, std::string& error, bool utf8) : rest_(rest), error_(error), utf8_(utf8) {}
+
+  std::optional<Value> value(bool top_level, int depth) {
+    skip_spaces(rest_);
+    if (rest_.empty()) return fail("an object was expected, the line ended");
+    const char c = rest_.front();
+    if (c == '{' || c == '(') {
+      if (depth >= max_nesting)
+        return fail("arrays and dictionaries nested deeper than " + std::to_string(max_nesting) + " levels");
+      rest_.remove_prefix(1);
+      return c == '{' ? dictionary(depth + 1) : array(depth + 1);
+    }
+    std::string text;
+    if (!string(text, top_level)) return std::nullopt;
+    return Value::string(std::move(text));
+  }
+
+  bool string(std::string& out, bool top_level) {
+    skip_spaces(rest_);
+    if (rest_.empty()) return fail_bool("a string was expected, the line ended");
+    const char c = rest_.front();
+    if (c == '"') return quoted(out);
+    if (c == '[') return fail_bool("data blocks ([...]) are not used by any command here");
+    if (c == '{' || c == '(') return fail_bool(std::string("a string was expected, not '") + c + "'");
+    if (!top_level && (c == '}' || c == ')' || c == ';' || c == ',' || c == '='))
+      return fail_bool(std::string("a string was expected, not '") + c + "'");
+    std::size_t end = 0;
+    while (end < rest_.size() && !is_space(rest_[end]) && (top_level || !is_delimiter(rest_[end]))) ++end;
+    out.assign(rest_.substr(0, end));
+    rest_.remove_prefix(end);
+    return checked(out);
+  }
+
+ private:
+  static bool is_delimiter(char c) noexcept {
+    return c == '=' || c == ';' || c == ',' || c == '(' || c == ')' || c == '{' || c == '}' || c == '"';
+  }
+
+  bool quoted(std::string& out) {
+    rest_.remove_prefix(1);
+    out.clear();
+    while (!rest_.empty()) {
+      const char c = rest_.front();
+      rest_.remove_prefix(1);
+      if (c == '"') return checked(out);
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
+      if (rest_.empty()) break;
+      const char e = rest_.front();
+      if (rest_.size() >= 3 && std::all_of(rest_.begin(), rest_.begin() + 3, [](char d) { return d >= '0' && d <= '9'; })) {
+        const int byte = (rest_[0] - '0') * 100 + (rest_[1] - '0') * 10 + (rest_[2] - '0');
+        if (byte > 255) return fail_bool("a bad escape: \\ddd above 255");
+        out.push_back(static_cast<char>(byte));
+        rest_.remove_prefix(3);
+        continue;
+      }
+      rest_.remove_prefix(1);
+      switch (e) {
+        case 'r': out.push_back('\r'); break;
+        case 'n':
+        case 'e': out.push_back('\n'); break;
+        case 't': out.push_back('\t'); break;
+        default: out.push_back(e); break;  // \" \\ and any other byte: that byte
+      }
+    }
+    return fail_bool("a quoted string without its closing quote");
+  }
+
+  bool checked(const std::string& text) {
+    if (text.find('\0') != std::string::npos) return fail_bool("a NUL byte in a string (strings never hold one)");
+    if (utf8_ && !is_utf8(text)) return fail_bool("a string that is not UTF-8");
+    return true;
+  }
+
+  std::optional<Value> dictionary(int depth) {
+    Value out = Value::dictionary();
+    for (;;) {
+      skip_spaces(rest_);
+      if (rest_.empty()) return fail("a dictionary without its closing '}'");
+      if (rest_.front() == '}') {
+        rest_.remove_prefix(1);
+        return out;
+      }
+      std::string key;
+      if (!string(key, false)) return std::nullopt;
+      skip_spaces(rest_);
+      if (rest_.empty() || rest_.front() != '=')
+        return fail(rest_.empty() ? "a dictionary without its closing '}'"
+                                  : "'=' expected after the key '" + printable(key, 60) + "'");
+      rest_.remove_prefix(1);
+      auto item = value(false, depth);
+      if (!item) return std::nullopt;
+      skip_spaces(rest_);
+      if (rest_.empty()) return fail("a dictionary without its closing '}'");
+      if (rest_.front() != ';') return fail("';' expected after the value of '" + printable(key, 60) + "'");
+      rest_.remove_prefix(1);
+      for (const auto& [existing, ignored] : out.entries)
+        if (existing == key) return fail("the key '" + printable(key, 60) + "' is given twice");
+      out.entries.emplace_back(std::move(key), std::move(*item));
+    }
+  }
+
+  std::optional<Value> array(int depth) {
+    Value out = Value::array();
+    skip_spaces(rest_);
+    if (!rest_.empty() && rest_.front() == ')') {
+      rest_.remove_prefix(1);
+      return out;
+    }
+    for (;;) {
+      auto item = value(false, depth);
+      if (!item) return std::nullopt;
+      out.items.push_back(std::move(*item));
+      skip_spaces(rest_);
+      if (rest_.empty()) return fail("an array without its closing ')'");
+      const char c = rest_.front();
+      rest_.remove_prefix(1);
+      if (c == ')') return out;
+      if (c != ',') return fail(std::string("',' or ')' expected in an array, not '") + printable(std::string(1, c)) + "'");
+    }
+  }
+
+  std::nullopt_t fail(std::string text) {
+    error_ = std::move(text);
+    return std::nullopt;
+  }
+  bool fail_bool(std::string text) {
+    error_ = std::move(text);
+    return false;
+  }
+
+  std::string_view& rest_;
+  std::string& error_;
+  bool utf8_;
+};
+
+bool is_atom_text(std::string_view text) noexcept {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
+void append_string(std::string& out, std::string_view text) {
+  if (is_atom_text(text)) {
+    out.append(text);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out.push_back('\\');
+      out.push_back(static_cast<char>('0' + byte / 100));
+      out.push_back(static_cast<char>('0' + byte / 10 % 10));
+      out.push_back(static_cast<char>('0' + byte % 10));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+void append_value(std::string& out, const Value& value) {
+  switch (value.kind) {
+    case Value::Kind::String: append_string(out, value.text); return;
+    case Value::Kind::Array:
+      out.push_back('(');
+      for (std::size_t i = 0; i < value.items.size(); ++i) {
+        if (i != 0) out.push_back(',');
+        append_value(out, value.items[i]);
+      }
+      out.push_back(')');
+      return;
+    case Value::Kind::Dictionary:
+      out.push_back('{');
+      for (const auto& [key, item] : value.entries) {
+        append_string(out, key);
+        out.push_back('=');
+        append_value(out, item);
+        out.push_back(';');
+      }
+      out.push_back('}');
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+// CGP's account types: accepted after CREATEACCOUNT's name and ignored (the
+// host keeps no mail), as are the flags `external` and `legacy`.
+constexpr std::string_view account_types[] = {"MultiMailbox", "TextMailbox", "MailDirMailbox", "SlicedMailbox",
+                                              "AGrade",       "BGrade",      "CGrade",         "DGrade"};
+
+bool is_account_type_word(std::string_view word) noexcept {
+  if (equal_ignoring_case(word, "external") || equal_ignoring_case(word, "legacy")) return true;
+  return std::any_of(std::begin(account_types), std::end(account_types),
+                     [&](std::string_view t) { return equal_ignoring_case(t, word); });
+}
+
+std::string_view what_is_missing(Verb verb, std::size_t position) {
+  switch (verb) {
+    case Verb::User: return "the account name (name@domain)";
+    case Verb::Pass: return "the password";
+    case Verb::CreateDomain:
+    case Verb::DeleteDomain:
+    case Verb::ListAccounts:
+    case Verb::GetDomainSettings: return "the domain";
+    case Verb::UpdateDomainSettings: return position == 0 ? "the domain" : "at least one setting ({NAME=VALUE;})";
+    case Verb::SetAccountPassword: return position == 0 ? "the account address (name@domain)" : "the password";
+    case Verb::UpdateAccountSettings:
+      return position == 0 ? "the account address (name@domain)" : "at least one setting ({NAME=VALUE;})";
+    case Verb::SetAccountRights:
+      return position == 0 ? "the account address (name@domain)"
+                           : "the rights ((CanModifyUserAccounts,CanMonitorServer), or () for none)";
+    case Verb::UpdateServerSettings: return "at least one setting ({NAME=VALUE;})";
+    default: return "the account address (name@domain)";
+  }
+}
+
+std::string quoting_position(std::size_t position, const std::string& error) {
+  return "argument " + std::to_string(position) + ": " + error;
 }
 
 }  // namespace
+
+Value Value::string(std::string text) {
+  Value v;
+  v.text = std::move(text);
+  return v;
+}
+Value Value::array(std::vector<Value> items) {
+  Value v;
+  v.kind = Kind::Array;
+  v.items = std::move(items);
+  return v;
+}
+Value Value::dictionary(std::vector<std::pair<std::string, Value>> entries) {
+  Value v;
+  v.kind = Kind::Dictionary;
+  v.entries = std::move(entries);
+  return v;
+}
+
+std::optional<Value> read_value(std::string_view& rest, bool top_level, std::string& error, bool utf8) {
+  Reader reader(rest, error, utf8);
+  return reader.value(top_level, 0);
+}
+
+std::string format_value(const Value& value) {
+  std::string out;
+  append_value(out, value);
+  return out;
+}
+
+void wipe(Value& value) noexcept {
+  wipe_memory(value.text.data(), value.text.size());
+  for (auto& item : value.items) wipe(item);
+  for (auto& [key, item] : value.entries) wipe(item);
+}
 
 const std::vector<VerbInfo>& verbs() {
   static const std::vector<VerbInfo> all = {
       {Verb::User, "USER", "name@domain", true},
       {Verb::Pass, "PASS", "password", true},
       {Verb::Quit, "QUIT", "", true},
-      {Verb::CreateDomain, "CREATEDOMAIN", "domain", false},
+      {Verb::Inline, "INLINE", "", true},
+      {Verb::Noop, "NOOP", "", true},
+      {Verb::CreateDomain, "CREATEDOMAIN", "domain [{settings}]", false},
       {Verb::DeleteDomain, "DELETEDOMAIN", "domain", false},
       {Verb::ListDomains, "LISTDOMAINS", "", false},
-      {Verb::CreateAccount, "CREATEACCOUNT", "name@domain [password]", false},
+      {Verb::CreateAccount, "CREATEACCOUNT", "name@domain [accountType] [external] [{settings}]", false},
       {Verb::DeleteAccount, "DELETEACCOUNT", "name@domain", false},
-      {Verb::ListAccounts, "LISTACCOUNTS", "domain", false},
-      {Verb::SetAccountPassword, "SETACCOUNTPASSWORD", "name@domain password", false},
+      {Verb::ListAccounts, "LISTACCOUNTS", "[domain]", false},
+      {Verb::SetAccountPassword, "SETACCOUNTPASSWORD", "name@domain [TO] password", false},
       {Verb::GetAccountSettings, "GETACCOUNTSETTINGS", "name@domain", false},
-      {Verb::UpdateAccountSettings, "UPDATEACCOUNTSETTINGS", "name@domain NAME=VALUE...", false},
+      {Verb::GetAccountEffectiveSettings, "GETACCOUNTEFFECTIVESETTINGS", "name@domain", false},
+      {Verb::UpdateAccountSettings, "UPDATEACCOUNTSETTINGS", "name@domain {settings}", false},
       {Verb::GetAccountRights, "GETACCOUNTRIGHTS", "name@domain", false},
-      {Verb::SetAccountRights, "SETACCOUNTRIGHTS", "name@domain \"Right, Right...\"", false},
+      {Verb::SetAccountRights, "SETACCOUNTRIGHTS", "name@domain (Right,Right...)", false},
       {Verb::GetServerSettings, "GETSERVERSETTINGS", "", false},
-      {Verb::UpdateServerSettings, "UPDATESERVERSETTINGS", "NAME=VALUE...", false},
-      {Verb::GetDomainSettings, "GETDOMAINSETTINGS", "domain", false},
-      {Verb::UpdateDomainSettings, "UPDATEDOMAINSETTINGS", "domain NAME=VALUE...", false},
+      {Verb::UpdateServerSettings, "UPDATESERVERSETTINGS", "{settings}", false},
+      {Verb::GetDomainSettings, "GETDOMAINSETTINGS", "[domain]", false},
+      {Verb::UpdateDomainSettings, "UPDATEDOMAINSETTINGS", "[domain] {settings}", false},
       {Verb::UnlockAccount, "UNLOCKACCOUNT", "name@domain", false},
       {Verb::GetStatistics, "GETSTATISTICS", "", false},
   };
@@ -108,23 +363,36 @@ const VerbInfo* find_verb(std::string_view word) {
 }
 
 bool is_refused_over_network(std::string_view setting_name) noexcept {
-  return equal_ignoring_case(setting_name, setting::external_authenticator);
+  for (const auto& spec : setting_specs())
+    if (spec.local_only && equal_ignoring_case(setting_name, spec.name)) return true;
+  return false;
 }
+
+namespace {
+
+std::string refused_text(std::string_view key) {
+  std::string name(key);
+  for (const auto& spec : setting_specs())
+    if (equal_ignoring_case(spec.name, key)) name = std::string(spec.name);
+  return name +
+         " cannot be changed through the administration interface: it decides which program or OS account "
+         "checks passwords. Change it on the server: authhost --data DIR settings set " +
+         name + "=...";
+}
+
+}  // namespace
 
 std::optional<SettingChanges> parse_setting_arguments(const std::vector<std::string>& arguments, std::string& error) {
   SettingChanges changes;
   for (const auto& argument : arguments) {
     const auto eq = argument.find('=');
     if (eq == std::string::npos || eq == 0) {
-      error = "'" + printable(argument, 80) + "' is not NAME=VALUE (NAME= removes the value)";
+      error = "'" + printable(argument, 80) + "' is not NAME=VALUE (NAME= removes the value) nor a {NAME=VALUE;} dictionary";
       return std::nullopt;
     }
     std::string name = argument.substr(0, eq);
     if (is_refused_over_network(name)) {
-      error = std::string(setting::external_authenticator) +
-              " cannot be changed through the administration interface: it names a program the host runs. "
-              "Change it on the server: authhost --data DIR settings set " +
-              std::string(setting::external_authenticator) + "=...";
+      error = refused_text(name);
       return std::nullopt;
     }
     std::string value = argument.substr(eq + 1);
@@ -137,7 +405,50 @@ std::optional<SettingChanges> parse_setting_arguments(const std::vector<std::str
   return changes;
 }
 
-Parsed parse_command(std::string_view line) {
+std::optional<SettingChanges> parse_settings_dictionary(Value& dictionary, bool password_allowed, Command& command,
+                                                        std::string& error) {
+  SettingChanges changes;
+  for (auto& [key, value] : dictionary.entries) {
+    if (is_refused_over_network(key)) {
+      error = refused_text(key);
+      return std::nullopt;
+    }
+    // The host's names follow CGP's; a script may spell them in any case.
+    std::string name = key;
+    for (const auto& spec : setting_specs())
+      if (equal_ignoring_case(spec.name, key)) name = std::string(spec.name);
+    if (!value.is_string()) {
+      error = "the value of " + printable(name, 80) + " must be a string, not an array or a dictionary";
+      return std::nullopt;
+    }
+    const bool remove = value.text == "default" || value.text == "#NULL#";
+    if (name == setting::password) {
+      if (!password_allowed) {
+        error = "Password belongs to one account: set it with SETACCOUNTPASSWORD or in that account's settings";
+        return std::nullopt;
+      }
+      if (command.has_password || command.remove_password) {
+        error = "the setting Password is given twice";
+        return std::nullopt;
+      }
+      if (remove) command.remove_password = true;
+      else {
+        command.password = Secret(value.text);
+        command.has_password = true;
+      }
+      wipe(value);
+      continue;
+    }
+    if (changes.contains(name)) {
+      error = "the setting " + printable(name, 80) + " is given twice";
+      return std::nullopt;
+    }
+    changes.emplace(std::move(name), remove ? std::nullopt : std::optional<std::string>(value.text));
+  }
+  return changes;
+}
+
+Parsed parse_command(std::string_view line, std::string_view own_domain) {
   Parsed out;
   const auto space = line.find(' ');
   const std::string_view word = line.substr(0, space);
@@ -148,7 +459,10 @@ Parsed parse_command(std::string_view line) {
   }
   const VerbInfo* info = find_verb(word);
   if (info == nullptr) {
-    out.error = "unknown command '" + printable(word, 40) + "'";
+    if (equal_ignoring_case(word, "APOP"))
+      out.error = "APOP is not offered (the greeting carries no challenge): log in with USER and PASS";
+    else
+      out.error = "unknown command '" + printable(word, 40) + "'";
     return out;
   }
   const std::string usage = "; usage: " + std::string(info->name) + (info->usage.empty() ? "" : " ") +
@@ -162,84 +476,220 @@ Parsed parse_command(std::string_view line) {
     return std::move(out);
   };
 
-  int position = 0;
-  for (const Arg arg : shape_of(info->verb).args) {
-    ++position;
-    const std::string where = "argument " + std::to_string(position) + ": ";
-    if (arg == Arg::Password || arg == Arg::OptionalPassword) {
-      const auto status = protocol::next_argument(rest, command.password);
-      if (status == protocol::ArgumentStatus::End) {
-        if (arg == Arg::OptionalPassword) break;
-        return fail("missing " + std::string(what_is_missing(arg)));
+  if (info->verb == Verb::Pass) {
+    // CGP's clients send the password as it is, up to the line end (CLI.pm
+    // does); a client that quotes it sends one quoted string.
+    skip_spaces(rest);
+    if (rest.empty()) return fail("missing the password");
+    std::string_view probe = rest;
+    std::string ignored;
+    if (rest.front() == '"') {
+      auto quoted = read_value(probe, true, ignored, false);
+      skip_spaces(probe);
+      if (quoted && probe.empty()) {
+        command.password = Secret(quoted->text);
+        wipe(*quoted);
+        command.has_password = true;
+        out.command = std::move(command);
+        return out;
       }
-      // The password's bytes are never part of an error.
-      if (status != protocol::ArgumentStatus::Ok) return fail(where + quoting_error(status));
-      command.has_password = true;
-      continue;
     }
-    if (arg == Arg::Settings) {
-      std::vector<std::string> items;
-      for (std::string item;;) {
-        const auto status = protocol::next_argument(rest, item);
-        if (status == protocol::ArgumentStatus::End) break;
-        if (status != protocol::ArgumentStatus::Ok)
-          return fail("argument " + std::to_string(position + static_cast<int>(items.size())) + ": " +
-                      quoting_error(status));
-        items.push_back(item);
-      }
-      if (items.empty()) return fail("missing " + std::string(what_is_missing(arg)));
-      std::string error;
-      auto changes = parse_setting_arguments(items, error);
-      if (!changes) return fail(error, false);
-      command.changes = std::move(*changes);
-      continue;
+    command.password = Secret(rest);
+    command.has_password = true;
+    out.command = std::move(command);
+    return out;
+  }
+
+  // Every argument, read as an object.
+  std::vector<Value> args;
+  struct WipeArgs {
+    std::vector<Value>& a;
+    ~WipeArgs() {
+      for (auto& v : a) wipe(v);
+    }
+  } wipe_args{args};
+  for (;;) {
+    skip_spaces(rest);
+    if (rest.empty()) break;
+    std::string error;
+    auto value = read_value(rest, true, error);
+    if (!value) return fail(quoting_position(args.size() + 1, error));
+    if (!rest.empty() && !is_space(rest.front()))
+      return fail(quoting_position(args.size() + 1, "a space was expected after it"));
+    args.push_back(std::move(*value));
+  }
+
+  std::size_t next = 0;
+  const auto missing = [&](std::size_t position) { return fail("missing " + std::string(what_is_missing(info->verb, position))); };
+  const auto take_string = [&](std::size_t position, std::string& text) -> std::optional<Parsed> {
+    if (next >= args.size()) return missing(position);
+    if (!args[next].is_string())
+      return fail(quoting_position(next + 1, "a string was expected, not an array or a dictionary"));
+    text = args[next++].text;
+    return std::nullopt;
+  };
+  const auto take_address = [&](std::size_t position) -> std::optional<Parsed> {
+    std::string text;
+    if (auto f = take_string(position, text)) return f;
+    if (text.find('@') == std::string::npos && !own_domain.empty() && !text.empty())
+      text += "@" + std::string(own_domain);
+    const auto address = parse_address(text);
+    if (!address)
+      return fail("'" + printable(text, 80) +
+                      "' is not an account address: name@domain, the name of 1 to 64 of a-z 0-9 . _ - "
+                      "(not starting with . or -) and the domain of DNS labels",
+                  false);
+    command.address = address->full();
+    command.account = address->name;
+    command.domain = address->domain;
+    return std::nullopt;
+  };
+  const auto take_domain = [&](std::size_t position, bool optional) -> std::optional<Parsed> {
+    if (optional && !own_domain.empty() && (next >= args.size() || !args[next].is_string())) {
+      command.domain = std::string(own_domain);
+      return std::nullopt;
     }
     std::string text;
-    const auto status = protocol::next_argument(rest, text);
-    if (status == protocol::ArgumentStatus::End) return fail("missing " + std::string(what_is_missing(arg)));
-    if (status != protocol::ArgumentStatus::Ok) return fail(where + quoting_error(status));
-    switch (arg) {
-      case Arg::Text: command.address = text; break;
-      case Arg::Address: {
-        const auto address = parse_address(text);
-        if (!address)
-          return fail("'" + printable(text, 80) +
-                          "' is not an account address: name@domain, the name of 1 to 64 of a-z 0-9 . _ - "
-                          "(not starting with . or -) and the domain of DNS labels",
-                      false);
-        command.address = address->full();
-        command.account = address->name;
-        command.domain = address->domain;
-        break;
-      }
-      case Arg::Domain: {
-        const auto domain = canonical_domain(text);
-        if (!domain)
-          return fail("'" + printable(text, 80) + "' is not a domain name: DNS labels of a-z 0-9 and '-', joined by '.'",
-                      false);
-        command.domain = *domain;
-        break;
-      }
-      case Arg::Rights: {
-        std::string error;
-        const auto rights = parse_rights(text, error);
-        if (!rights) return fail(printable(error, 200), false);
-        command.rights = *rights;
-        break;
-      }
-      default: break;
+    if (auto f = take_string(position, text)) return f;
+    const auto domain = canonical_domain(text);
+    if (!domain)
+      return fail("'" + printable(text, 80) + "' is not a domain name: DNS labels of a-z 0-9 and '-', joined by '.'",
+                  false);
+    command.domain = *domain;
+    return std::nullopt;
+  };
+  // A {dictionary}, or the older NAME=VALUE arguments up to the line end.
+  const auto take_settings = [&](std::size_t position, bool password_allowed) -> std::optional<Parsed> {
+    if (next >= args.size()) return missing(position);
+    std::string error;
+    if (args[next].kind == Value::Kind::Dictionary) {
+      auto changes = parse_settings_dictionary(args[next], password_allowed, command, error);
+      if (!changes) return fail(error, false);
+      command.changes = std::move(*changes);
+      ++next;
+      return std::nullopt;
     }
+    std::vector<std::string> items;
+    for (; next < args.size(); ++next) {
+      if (!args[next].is_string())
+        return fail(quoting_position(next + 1, "settings are one {NAME=VALUE;} dictionary or NAME=VALUE strings"));
+      items.push_back(args[next].text);
+    }
+    auto changes = parse_setting_arguments(items, error);
+    if (!changes) return fail(error, false);
+    command.changes = std::move(*changes);
+    return std::nullopt;
+  };
+
+  std::optional<Parsed> failed;
+  switch (info->verb) {
+    case Verb::User: {
+      std::string text;
+      failed = take_string(0, text);
+      command.address = text;
+      break;
+    }
+    case Verb::Pass:
+    case Verb::Quit:
+    case Verb::Inline:
+    case Verb::Noop:
+    case Verb::ListDomains:
+    case Verb::GetServerSettings:
+    case Verb::GetStatistics: break;
+    case Verb::CreateDomain:
+      failed = take_domain(0, false);
+      if (!failed && next < args.size() && args[next].kind == Value::Kind::Dictionary)
+        failed = take_settings(1, false);
+      break;
+    case Verb::DeleteDomain: failed = take_domain(0, false); break;
+    case Verb::ListAccounts:
+    case Verb::GetDomainSettings: failed = take_domain(0, true); break;
+    case Verb::CreateAccount: {
+      failed = take_address(0);
+      if (failed) break;
+      // [accountType] [external] [{settings}], or the older lone password.
+      const std::size_t extra = args.size() - next;
+      if (extra == 1 && args[next].is_string() && !is_account_type_word(args[next].text)) {
+        command.password = Secret(args[next].text);
+        command.has_password = true;
+        ++next;
+        break;
+      }
+      while (next < args.size() && args[next].is_string()) {
+        if (!is_account_type_word(args[next].text))
+          return fail("too many arguments, or argument " + std::to_string(next + 1) +
+                      " is not an account type (MultiMailbox, TextMailbox, MailDirMailbox, SlicedMailbox, AGrade to "
+                      "DGrade) nor 'external'");
+        ++next;
+      }
+      if (next < args.size() && args[next].kind == Value::Kind::Dictionary) failed = take_settings(1, true);
+      break;
+    }
+    case Verb::DeleteAccount:
+    case Verb::GetAccountSettings:
+    case Verb::GetAccountEffectiveSettings:
+    case Verb::GetAccountRights:
+    case Verb::UnlockAccount: failed = take_address(0); break;
+    case Verb::SetAccountPassword: {
+      failed = take_address(0);
+      if (failed) break;
+      // CGP: name TO password (CLI.pm) or name PASSWORD password; the older form: name password.
+      if (args.size() - next == 2 && args[next].is_string() &&
+          (equal_ignoring_case(args[next].text, "TO") || equal_ignoring_case(args[next].text, "PASSWORD")))
+        ++next;
+      if (next >= args.size()) return missing(1);
+      if (!args[next].is_string())
+        return fail(quoting_position(next + 1, "the password is a string, not an array or a dictionary"));
+      command.password = Secret(args[next].text);
+      command.has_password = true;
+      ++next;
+      break;
+    }
+    case Verb::UpdateAccountSettings:
+      failed = take_address(0);
+      if (!failed) failed = take_settings(1, true);
+      break;
+    case Verb::SetAccountRights: {
+      failed = take_address(0);
+      if (failed) break;
+      if (next >= args.size()) return missing(1);
+      std::string list;
+      if (args[next].kind == Value::Kind::Array) {
+        for (const auto& item : args[next].items) {
+          if (!item.is_string()) return fail(quoting_position(next + 1, "rights are strings"));
+          list += (list.empty() ? "" : ",") + item.text;
+        }
+      } else if (args[next].is_string()) {
+        list = args[next].text;
+      } else {
+        return fail(quoting_position(next + 1, "rights are an array of names, (CanModifyUserAccounts,CanMonitorServer)"));
+      }
+      ++next;
+      std::string error;
+      const auto rights = parse_rights(list, error);
+      if (!rights) return fail(printable(error, 200), false);
+      command.rights = *rights;
+      break;
+    }
+    case Verb::UpdateServerSettings: failed = take_settings(0, false); break;
+    case Verb::UpdateDomainSettings:
+      if (args.empty() || args.front().kind != Value::Kind::Dictionary || own_domain.empty())
+        failed = take_domain(0, false);
+      else
+        command.domain = std::string(own_domain);
+      if (!failed) failed = take_settings(1, false);
+      break;
   }
-  std::string extra;
-  if (protocol::next_argument(rest, extra) != protocol::ArgumentStatus::End)
-    return fail("too many arguments");
+  if (failed) return std::move(*failed);
+  if (next < args.size()) return fail("too many arguments");
   out.command = std::move(command);
   return out;
 }
 
-Answer ok(std::string text) { return {Code::Ok, std::move(text), {}, false}; }
-Answer error(std::string text) { return {Code::Error, std::move(text), {}, false}; }
-Answer temporary(std::string text) { return {Code::Temporary, std::move(text), {}, false}; }
+Answer ok(std::string text) { return {Code::Ok, std::move(text), std::nullopt, false}; }
+Answer error(std::string text) { return {Code::Error, std::move(text), std::nullopt, false}; }
+Answer temporary(std::string text) { return {Code::Temporary, std::move(text), std::nullopt, false}; }
+Answer with_data(Value data) { return {Code::Ok, "OK", std::move(data), false}; }
 
 Answer from_status(const Status& status) {
   if (status.ok()) return ok();
@@ -269,29 +719,20 @@ std::string printable(std::string_view text, std::size_t limit) {
   return out;
 }
 
-std::string format_answer(const Answer& answer) {
-  const std::string code = std::to_string(static_cast<int>(answer.code));
-  std::string out;
-  for (const auto& line : answer.data) out += code + "-" + printable(line, max_line_length) + "\r\n";
-  out += code + " " + printable(answer.text, 1000) + "\r\n";
-  return out;
-}
-
-std::string setting_line(const SettingView& view) {
-  return protocol::quote_argument(view.name + "=" + view.value) + " " + protocol::quote_argument(view.origin);
-}
-
-std::string value_line(std::string_view name, std::string_view value) {
-  return protocol::quote_argument(name) + " " + protocol::quote_argument(value);
+std::string format_answer(const Answer& answer, bool inline_data) {
+  if (answer.data && answer.code == Code::Ok) {
+    if (inline_data) return "201 " + format_value(*answer.data) + "\r\n";
+    return "200 data follow\r\n" + format_value(*answer.data) + "\r\n";
+  }
+  return std::to_string(static_cast<int>(answer.code)) + " " + printable(answer.text, 1000) + "\r\n";
 }
 
 AnswerLine parse_answer_line(std::string_view line) {
   AnswerLine out;
   if (line.size() < 3 || !std::all_of(line.begin(), line.begin() + 3, [](char c) { return c >= '0' && c <= '9'; }))
     return out;
-  if (line.size() > 3 && line[3] != ' ' && line[3] != '-') return out;
+  if (line.size() > 3 && line[3] != ' ') return out;
   out.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-  out.last = line.size() == 3 || line[3] == ' ';
   out.text = std::string(line.size() > 4 ? line.substr(4) : std::string_view());
   return out;
 }

@@ -22,21 +22,30 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string data_line(std::string_view item) { return protocol::quote_argument(item); }
+// How soon a connection waiting to log in notices that it was replaced.
+constexpr std::chrono::milliseconds replace_check_interval{100};
 
 template <typename T>
-Answer with_lines(const Result<std::vector<T>>& result) {
-  Answer answer = from_status(result.status);
-  if (result.ok())
-    for (const auto& item : result.value) answer.data.push_back(data_line(item));
-  return answer;
+Answer with_array(const Result<std::vector<T>>& result) {
+  if (!result.ok()) return from_status(result.status);
+  Value array = Value::array();
+  for (const auto& item : result.value) array.items.push_back(Value::string(item));
+  return with_data(std::move(array));
 }
 
-Answer with_settings(const Result<std::vector<SettingView>>& result) {
-  Answer answer = from_status(result.status);
-  if (result.ok())
-    for (const auto& view : result.value) answer.data.push_back(setting_line(view));
-  return answer;
+// The settings as a dictionary: those held at `origin` only (what CGP's
+// Get*Settings shows: the level's own values), or every effective one
+// (`origin` empty). Secrets (Password) are never shown.
+Answer with_settings(const Result<std::vector<SettingView>>& result, std::string_view origin) {
+  if (!result.ok()) return from_status(result.status);
+  Value dictionary = Value::dictionary();
+  for (const auto& view : result.value) {
+    const auto* spec = find_setting(view.name);
+    if (spec == nullptr || spec->secret) continue;
+    if (!origin.empty() && view.origin != origin) continue;
+    dictionary.entries.emplace_back(view.name, Value::string(view.value));
+  }
+  return with_data(std::move(dictionary));
 }
 
 }  // namespace
@@ -44,31 +53,35 @@ Answer with_settings(const Result<std::vector<SettingView>>& result) {
 Session::Session(Host& host, std::string client_address, StatisticsSource extra, Logger log)
     : host_(host), client_address_(std::move(client_address)), extra_(std::move(extra)), log_(std::move(log)) {}
 
-Answer Session::greeting() { return ok("authhost ready"); }
+// No <...> in it: CLI.pm would answer it with APOP, which needs a clear-text
+// password the host usually does not keep; without it, CLI.pm sends USER and PASS.
+Answer Session::greeting() { return ok("authhost CLI ready"); }
 
 Answer Session::handle(std::string_view line) {
   if (closed_) return error("the connection is closed");
   const VerbInfo* info = find_verb(line.substr(0, line.find(' ')));
   if (info != nullptr && !info->before_login && !user_)
     return error("log in first: USER name@domain, then PASS password");
-  Parsed parsed = parse_command(line);
+  Parsed parsed = parse_command(line, user_ ? std::string_view(user_->domain) : std::string_view());
   if (!parsed.command) return error(std::move(parsed.error));
   Command& command = *parsed.command;
   Answer answer;
   switch (command.verb) {
     case Verb::Quit: answer = ok("bye"); answer.close = true; break;
+    case Verb::Inline: inline_data_ = true; answer = ok(); break;
+    case Verb::Noop: answer = ok(); break;
     case Verb::User:
       if (user_) {
         answer = error("already logged in as " + user_->full());
       } else {
         pending_user_ = command.address;
-        answer = ok("send PASS");
+        answer = {Code::Password, "send PASS", std::nullopt, false};
       }
       break;
     case Verb::Pass: answer = user_ ? error("already logged in as " + user_->full()) : login(command); break;
     default: answer = run(command); break;
   }
-  if (log_ && command.verb != Verb::User && command.verb != Verb::Pass)
+  if (log_ && command.verb != Verb::User && command.verb != Verb::Pass && command.verb != Verb::Noop)
     log_("admin " + (user_ ? user_->full() : std::string("(not logged in)")) + " from " + client_address_ + ": " +
          std::string(info != nullptr ? info->name : "?") + " -> " + std::to_string(static_cast<int>(answer.code)));
   if (answer.close) closed_ = true;
@@ -103,46 +116,101 @@ Answer Session::login(Command& command) {
   return answer;
 }
 
+Answer Session::create_account(const Command& c) {
+  const Address& me = *user_;
+  // No other settings: one step.
+  if (c.changes.empty())
+    return from_status(host_.create_account(me, c.address, c.has_password ? &c.password : nullptr));
+  // With settings: the account, then its settings (PasswordEncryption
+  // first), then its password; undone if a step fails, so that a refused
+  // dictionary leaves no account behind.
+  if (Status s = host_.create_account(me, c.address, nullptr); !s.ok()) return from_status(s);
+  Status s = c.changes.empty() ? Status::success() : host_.update_settings(me, {c.domain, c.account}, c.changes);
+  if (s.ok() && c.has_password) s = host_.set_password(me, c.address, c.password);
+  if (!s.ok()) {
+    if (const Status undo = host_.delete_account(me, c.address); !undo.ok() && log_)
+      log_("admin: the account " + c.address + " could not be removed after a failed CREATEACCOUNT: " + undo.message);
+  }
+  return from_status(s);
+}
+
+Answer Session::update_account_settings(const Command& c) {
+  const Address& me = *user_;
+  SettingChanges changes = c.changes;
+  if (c.remove_password) changes.emplace(std::string(setting::password), std::nullopt);
+  if (!changes.empty()) {
+    if (Status s = host_.update_settings(me, {c.domain, c.account}, changes); !s.ok()) return from_status(s);
+  }
+  // The password after the other settings: a PasswordEncryption given in
+  // the same dictionary decides how it is stored.
+  if (c.has_password) return from_status(host_.set_password(me, c.address, c.password));
+  return ok();
+}
+
+Answer Session::create_domain(const Command& c) {
+  const Address& me = *user_;
+  if (Status s = host_.create_domain(me, c.domain); !s.ok() || c.changes.empty()) return from_status(s);
+  const Status s = host_.update_settings(me, {c.domain, ""}, c.changes);
+  if (!s.ok()) {
+    if (const Status undo = host_.delete_domain(me, c.domain); !undo.ok() && log_)
+      log_("admin: the domain " + c.domain + " could not be removed after a failed CREATEDOMAIN: " + undo.message);
+  }
+  return from_status(s);
+}
+
 Answer Session::run(const Command& c) {
   const Address& me = *user_;
   switch (c.verb) {
-    case Verb::CreateDomain: return from_status(host_.create_domain(me, c.domain));
+    case Verb::CreateDomain: return create_domain(c);
     case Verb::DeleteDomain: return from_status(host_.delete_domain(me, c.domain));
-    case Verb::ListDomains: return with_lines(host_.list_domains(me));
-    case Verb::CreateAccount:
-      return from_status(host_.create_account(me, c.address, c.has_password ? &c.password : nullptr));
+    case Verb::ListDomains: return with_array(host_.list_domains(me));
+    case Verb::CreateAccount: return create_account(c);
     case Verb::DeleteAccount: return from_status(host_.delete_account(me, c.address));
-    case Verb::ListAccounts: return with_lines(host_.list_accounts(me, c.domain));
+    case Verb::ListAccounts: {
+      // CGP's form: a dictionary of account names and their types; every
+      // account of the host is of one kind, CGP's multi-mailbox "macnt".
+      const auto accounts = host_.list_accounts(me, c.domain);
+      if (!accounts.ok()) return from_status(accounts.status);
+      Value dictionary = Value::dictionary();
+      for (const auto& name : accounts.value) dictionary.entries.emplace_back(name, Value::string("macnt"));
+      return with_data(std::move(dictionary));
+    }
     case Verb::SetAccountPassword: return from_status(host_.set_password(me, c.address, c.password));
-    case Verb::GetAccountSettings: return with_settings(host_.get_settings(me, {c.domain, c.account}));
-    case Verb::UpdateAccountSettings: return from_status(host_.update_settings(me, {c.domain, c.account}, c.changes));
+    case Verb::GetAccountSettings: return with_settings(host_.get_settings(me, {c.domain, c.account}), "account");
+    case Verb::GetAccountEffectiveSettings: return with_settings(host_.get_settings(me, {c.domain, c.account}), "");
+    case Verb::UpdateAccountSettings: return update_account_settings(c);
     case Verb::GetAccountRights: {
       const auto rights = host_.get_rights(me, c.address);
-      Answer answer = from_status(rights.status);
-      if (rights.ok()) answer.data.push_back(protocol::quote_argument(format_rights(rights.value)));
-      return answer;
+      if (!rights.ok()) return from_status(rights.status);
+      Value array = Value::array();
+      for (const Right r : {Right::ModifyAccessRights, Right::ModifyUserAccounts, Right::ModifyServerSettings,
+                            Right::MonitorServer, Right::ModifyThisDomain})
+        if (rights.value.holds(r)) array.items.push_back(Value::string(std::string(right_name(r))));
+      return with_data(std::move(array));
     }
     case Verb::SetAccountRights: return from_status(host_.set_rights(me, c.address, c.rights));
-    case Verb::GetServerSettings: return with_settings(host_.get_settings(me, {}));
+    case Verb::GetServerSettings: return with_settings(host_.get_settings(me, {}), "");
     case Verb::UpdateServerSettings: return from_status(host_.update_settings(me, {}, c.changes));
-    case Verb::GetDomainSettings: return with_settings(host_.get_settings(me, {c.domain, ""}));
+    case Verb::GetDomainSettings: return with_settings(host_.get_settings(me, {c.domain, ""}), "domain");
     case Verb::UpdateDomainSettings: return from_status(host_.update_settings(me, {c.domain, ""}, c.changes));
     case Verb::UnlockAccount: return from_status(host_.unlock(me, c.address));
     case Verb::GetStatistics: return statistics();
     case Verb::User:
     case Verb::Pass:
-    case Verb::Quit: break;
+    case Verb::Quit:
+    case Verb::Inline:
+    case Verb::Noop: break;
   }
   return error("this command is not available after the login");
 }
 
 Answer Session::statistics() {
   const auto result = host_.statistics(*user_);
-  Answer answer = from_status(result.status);
-  if (!result.ok()) return answer;
+  if (!result.ok()) return from_status(result.status);
   const HostStatistics& s = result.value;
+  Value dictionary = Value::dictionary();
   const auto add = [&](std::string_view name, std::uint64_t value) {
-    answer.data.push_back(value_line(name, std::to_string(value)));
+    dictionary.entries.emplace_back(std::string(name), Value::string(std::to_string(value)));
   };
   add("LoginsAccepted", s.logins_accepted);
   add("LoginsRejected", s.logins_rejected);
@@ -161,7 +229,7 @@ Answer Session::statistics() {
   }
   if (extra_)
     for (const auto& [name, value] : extra_()) add(name, value);
-  return answer;
+  return with_data(std::move(dictionary));
 }
 
 // ---------------------------------------------------------------------------
@@ -266,6 +334,13 @@ struct Server::Impl {
   struct Connection {
     std::thread thread;
     std::atomic<bool> done{false};
+    // Guarded by Impl::mutex: the socket while the thread serves it (-1
+    // once closed), and what the accept loop needs to choose whom to close.
+    int fd = -1;
+    std::string peer;
+    Clock::time_point started;
+    bool logged_in = false;
+    bool replaced = false;  // closed to make room: the thread says so and ends
   };
 
   Impl(Host& h, ServerOptions o, Logger l) : host(h), options(std::move(o)), log(std::move(l)) {}
@@ -275,8 +350,12 @@ struct Server::Impl {
   }
 
   void accept_loop();
-  void serve(int fd, std::string peer);
+  void admit(Fd fd, std::string peer);
+  void serve(Connection& connection, int fd);
   void reap(bool all);
+  // The oldest connection not logged in: of `peer` when `same_peer`.
+  Connection* oldest_waiting(const std::string& peer, bool same_peer);
+  void replace(Connection& connection);
 
   Host& host;
   ServerOptions options;
@@ -286,9 +365,10 @@ struct Server::Impl {
   Fd wake_read, wake_write;  // readable once stop() was called: wakes every poll
   std::atomic<bool> stopping{false};
   std::thread acceptor;
-  std::mutex mutex;  // connections
+  std::mutex mutex;  // connections and the guarded members of each
   std::list<Connection> connections;
-  std::atomic<std::uint64_t> served{0}, refused_busy{0}, open{0}, commands{0};
+  std::atomic<std::uint64_t> served{0}, refused_busy{0}, replaced_prelogin{0}, login_timeouts{0}, open{0},
+      commands{0};
   std::once_flag stopped;
 };
 
@@ -296,6 +376,7 @@ Server::Server(Host& host, ServerOptions options, Logger log)
     : impl_(std::make_unique<Impl>(host, std::move(options), std::move(log))) {
   if (impl_->options.listen.empty()) throw ServerError("no address to listen on");
   if (impl_->options.max_connections == 0) throw ServerError("max_connections must be at least 1");
+  if (impl_->options.max_prelogin_per_address == 0) throw ServerError("max_prelogin_per_address must be at least 1");
   std::uint16_t port = impl_->options.port;
   for (const auto& address : impl_->options.listen) {
     std::uint16_t bound = 0;
@@ -322,7 +403,8 @@ std::vector<std::string> Server::endpoints() const {
 }
 
 ServerStats Server::stats() const {
-  return {impl_->served.load(), impl_->refused_busy.load(), impl_->open.load(), impl_->commands.load()};
+  return {impl_->served.load(),           impl_->refused_busy.load(), impl_->replaced_prelogin.load(),
+          impl_->login_timeouts.load(),   impl_->open.load(),         impl_->commands.load()};
 }
 
 void Server::stop() {
@@ -349,6 +431,24 @@ void Server::Impl::reap(bool all) {
   for (auto& c : finished) c.thread.join();
 }
 
+Server::Impl::Connection* Server::Impl::oldest_waiting(const std::string& peer, bool same_peer) {
+  Connection* oldest = nullptr;
+  for (auto& c : connections) {
+    if (c.done || c.logged_in || c.replaced || c.fd < 0) continue;
+    if (same_peer && c.peer != peer) continue;
+    if (oldest == nullptr || c.started < oldest->started) oldest = &c;
+  }
+  return oldest;
+}
+
+// The connection's thread sees the mark within a poll slice, answers why
+// and closes, unless its login succeeded meanwhile (the login is kept: one
+// connection too many for as long as it stays).
+void Server::Impl::replace(Connection& connection) {
+  connection.replaced = true;
+  ++replaced_prelogin;
+}
+
 void Server::Impl::accept_loop() {
   std::vector<pollfd> fds;
   for (const auto& l : listeners) fds.push_back({l.fd.get(), POLLIN, 0});
@@ -371,45 +471,89 @@ void Server::Impl::accept_loop() {
       const timeval send_timeout{static_cast<time_t>(options.send_timeout.count() / 1000),
                                  static_cast<suseconds_t>(options.send_timeout.count() % 1000 * 1000)};
       ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
-      std::lock_guard lock(mutex);
-      if (connections.size() >= options.max_connections) {
-        ++refused_busy;
-        send_all(fd.get(), format_answer(temporary("busy: " + std::to_string(options.max_connections) +
-                                                   " connections are open already; try again later")));
-        log_line("admin: connection from " + peer_address(peer) + " refused: busy");
-        continue;
-      }
-      ++served;
-      ++open;
-      auto& connection = connections.emplace_back();
-      connection.thread = std::thread([this, &connection, raw = fd.release(), address = peer_address(peer)] {
-        const Fd owned(raw);
-        serve(owned.get(), address);
-        --open;
-        connection.done = true;
-      });
+      admit(std::move(fd), peer_address(peer));
     }
   }
 }
 
-void Server::Impl::serve(int fd, std::string peer) {
+void Server::Impl::admit(Fd fd, std::string peer) {
+  std::lock_guard lock(mutex);
+  std::size_t live = 0, waiting_here = 0;
+  for (const auto& c : connections) {
+    if (c.done || c.replaced) continue;  // a replaced one is on its way out: its slot is free
+    ++live;
+    if (!c.logged_in && c.peer == peer) ++waiting_here;
+  }
+  // One address's waiting connections: the newest ones count.
+  if (waiting_here >= options.max_prelogin_per_address) {
+    if (Connection* oldest = oldest_waiting(peer, true)) {
+      replace(*oldest);
+      --live;
+    }
+  }
+  // A full server makes room by closing a connection that has not logged in.
+  if (live >= options.max_connections) {
+    Connection* oldest = oldest_waiting(peer, true);
+    if (oldest == nullptr) oldest = oldest_waiting(peer, false);
+    if (oldest == nullptr) {
+      ++refused_busy;
+      send_all(fd.get(), format_answer(temporary("busy: " + std::to_string(options.max_connections) +
+                                                 " connections are open and logged in already; try again later")));
+      log_line("admin: connection from " + peer + " refused: busy");
+      return;
+    }
+    replace(*oldest);
+  }
+  ++served;
+  ++open;
+  auto& connection = connections.emplace_back();
+  connection.fd = fd.release();
+  connection.peer = std::move(peer);
+  connection.started = Clock::now();
+  connection.thread = std::thread([this, &connection] {
+    int fd = -1;
+    {
+      std::lock_guard lock(mutex);
+      fd = connection.fd;
+    }
+    serve(connection, fd);
+    {
+      std::lock_guard lock(mutex);
+      ::close(connection.fd);
+      connection.fd = -1;
+    }
+    --open;
+    connection.done = true;
+  });
+}
+
+void Server::Impl::serve(Connection& connection, int fd) {
   Session session(
-      host, peer,
+      host, connection.peer,
       [this] {
-        return std::vector<std::pair<std::string, std::uint64_t>>{{"AdminConnections", served.load()},
-                                                                  {"AdminConnectionsOpen", open.load()},
-                                                                  {"AdminConnectionsRefusedBusy", refused_busy.load()},
-                                                                  {"AdminCommands", commands.load()}};
+        return std::vector<std::pair<std::string, std::uint64_t>>{
+            {"AdminConnections", served.load()},
+            {"AdminConnectionsOpen", open.load()},
+            {"AdminConnectionsRefusedBusy", refused_busy.load()},
+            {"AdminConnectionsReplacedBeforeLogin", replaced_prelogin.load()},
+            {"AdminLoginTimeouts", login_timeouts.load()},
+            {"AdminCommands", commands.load()}};
       },
       [this](std::string_view line) { log_line(line); });
-  if (!send_all(fd, format_answer(Session::greeting()))) return;
+  const auto send = [&](const Answer& answer) { return send_all(fd, format_answer(answer, session.inline_data())); };
+  if (!send(Session::greeting())) return;
   std::string buffer;
   // The buffer may hold a password: wiped as it is consumed and at the end.
   struct Wipe {
     std::string& b;
     ~Wipe() { wipe_memory(b.data(), b.size()); }
   } wipe{buffer};
-  auto deadline = Clock::now() + options.idle_timeout;
+  const auto login_deadline = Clock::now() + options.login_timeout;
+  auto idle_deadline = Clock::now() + options.idle_timeout;
+  const auto was_replaced = [&] {
+    std::lock_guard lock(mutex);
+    return connection.replaced;
+  };
   char chunk[4096];
   for (;;) {
     const auto newline = buffer.find('\n');
@@ -418,34 +562,53 @@ void Server::Impl::serve(int fd, std::string peer) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       Answer answer = line.size() > max_line_length
                           ? Answer{Code::Error, "line too long (the limit is " + std::to_string(max_line_length) +
-                                                    " bytes); closing", {}, true}
+                                                    " bytes); closing", std::nullopt, true}
                           : session.handle(line);
       ++commands;
       wipe_memory(buffer.data(), newline + 1);
       buffer.erase(0, newline + 1);
-      if (!send_all(fd, format_answer(answer)) || answer.close) return;
+      if (session.user() && !connection.logged_in) {
+        std::lock_guard lock(mutex);
+        // Replaced while its login ran: it stays (the slot was given away, one
+        // connection too many for a moment, and the login must not be lost).
+        connection.logged_in = true;
+      }
+      if (!send(answer) || answer.close) return;
       if (stopping) {
-        send_all(fd, format_answer(temporary("server shutting down")));
+        send(temporary("server shutting down"));
         return;
       }
-      deadline = Clock::now() + options.idle_timeout;
+      idle_deadline = Clock::now() + options.idle_timeout;
       continue;
     }
     if (buffer.size() > max_line_length) {
-      send_all(fd, format_answer(error("line too long (the limit is " + std::to_string(max_line_length) +
-                                       " bytes); closing")));
+      send(error("line too long (the limit is " + std::to_string(max_line_length) + " bytes); closing"));
       return;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      send_all(fd, format_answer(temporary("idle for too long; closing")));
+    const auto now = Clock::now();
+    if (!session.user() && now >= login_deadline) {
+      ++login_timeouts;
+      send(temporary("no login within " + std::to_string(options.login_timeout.count() / 1000) +
+                     " seconds; closing"));
       return;
     }
+    if (now >= idle_deadline) {
+      send(temporary("idle for too long; closing"));
+      return;
+    }
+    if (!session.user() && was_replaced()) {
+      send(temporary("too many connections waiting to log in; closing the oldest"));
+      return;
+    }
+    // Before the login, in short slices: a mark of replace() is seen soon.
+    const auto deadline = session.user() ? idle_deadline : std::min(idle_deadline, login_deadline);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+    const long long slice = session.user() ? 60000 : replace_check_interval.count();
     pollfd fds[2] = {{fd, POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
-    const int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left, 60000)));
+    const int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left, slice)));
     if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents & POLLIN) {
-      send_all(fd, format_answer(temporary("server shutting down")));
+      send(temporary("server shutting down"));
       return;
     }
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;

@@ -7,8 +7,18 @@
 // command then runs as that account, and the Host checks its rights.
 //
 // Bounds, and what happens past them:
-//   * at most max_connections at once (one thread each); the next is
-//     answered "400 busy ..." and closed;
+//   * at most max_connections at once (one thread each). A connection that
+//     has not logged in yet never keeps a newcomer out: when every slot is
+//     taken, the oldest connection still waiting to log in (of the
+//     newcomer's address if it has one, else of any) is answered "400 too
+//     many connections waiting to log in ..." and closed to make room. Only
+//     when every connection is logged in is the newcomer answered
+//     "400 busy ..." and closed;
+//   * at most max_prelogin_per_address connections of one client address
+//     waiting to log in: the next one from that address replaces the oldest;
+//   * login_timeout from the connection's start to a successful PASS,
+//     whatever is sent meanwhile (NOOP, failed logins): "400 no login
+//     within ...", closed;
 //   * a line longer than admin::max_line_length: "500 line too long", closed;
 //   * no complete line for idle_timeout: "400 idle ...", closed;
 //   * max_failed_logins rejected logins on one connection: closed after the
@@ -55,10 +65,15 @@ class Session {
   // After an answer that closed it, every line is refused.
   bool closed() const noexcept { return closed_; }
   const std::optional<Address>& user() const noexcept { return user_; }
+  // After INLINE: data on the answer line ("201 {...}"), as CLI.pm expects.
+  bool inline_data() const noexcept { return inline_data_; }
 
  private:
   Answer login(Command& command);
   Answer run(const Command& command);
+  Answer create_account(const Command& command);
+  Answer update_account_settings(const Command& command);
+  Answer create_domain(const Command& command);
   Answer statistics();
 
   Host& host_;
@@ -69,12 +84,15 @@ class Session {
   std::optional<Address> user_;
   int failed_logins_ = 0;
   bool closed_ = false;
+  bool inline_data_ = false;
 };
 
 struct ServerOptions {
   std::vector<std::string> listen{"127.0.0.1"};  // loopback addresses only
   std::uint16_t port = 0;                        // 0: any free port (the same one for every address)
   std::size_t max_connections = 16;
+  std::size_t max_prelogin_per_address = 4;      // connections of one address not logged in yet
+  std::chrono::milliseconds login_timeout{std::chrono::seconds(30)};  // from connect to a successful login
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds send_timeout{std::chrono::seconds(30)};
 };
@@ -82,6 +100,8 @@ struct ServerOptions {
 struct ServerStats {
   std::uint64_t connections = 0;       // accepted and served
   std::uint64_t refused_busy = 0;      // answered "busy"
+  std::uint64_t replaced_prelogin = 0; // not logged in, closed to make room for a newer connection
+  std::uint64_t login_timeouts = 0;    // closed for want of a login within login_timeout
   std::uint64_t open = 0;              // now
   std::uint64_t commands = 0;          // lines answered
 };

@@ -175,6 +175,8 @@ struct ServeOptions {
   std::vector<std::string> listen;
   int max_connections = 16;
   int idle_timeout_s = 300;
+  int login_timeout_s = 30;
+  int max_waiting_per_address = 4;
 };
 
 // Runs until SIGTERM or SIGINT. The signals are blocked before any thread
@@ -192,6 +194,8 @@ int run_serve(const Common& common, const ServeOptions& o) {
   options.port = static_cast<std::uint16_t>(o.port);
   options.max_connections = static_cast<std::size_t>(o.max_connections);
   options.idle_timeout = std::chrono::seconds(o.idle_timeout_s);
+  options.login_timeout = std::chrono::seconds(o.login_timeout_s);
+  options.max_prelogin_per_address = static_cast<std::size_t>(o.max_waiting_per_address);
   try {
     admin::Server server(*host, options, common.verbose ? admin::Server::Logger([](std::string_view line) {
       std::cerr << "authhost: " << line << "\n";
@@ -322,6 +326,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   serve_cmd->add_option("--idle-timeout", serve.idle_timeout_s, "seconds a connection may stay silent (default 300)")
       ->check(CLI::Range(1, 86400));
+  serve_cmd->add_option("--login-timeout", serve.login_timeout_s,
+                        "seconds from connecting to a successful login, whatever is sent meanwhile (default 30)")
+      ->check(CLI::Range(1, 3600));
+  serve_cmd->add_option("--max-waiting-per-address", serve.max_waiting_per_address,
+                        "connections of one client address not logged in yet; a newer one replaces the oldest "
+                        "(default 4)")
+      ->check(CLI::Range(1, 1024));
 
   auto* admin_cmd = app.add_subcommand("admin", "the administration interface's client: the password on the first "
                                                 "line of standard input; one COMMAND ARGS..., or protocol lines on "

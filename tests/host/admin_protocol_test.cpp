@@ -29,6 +29,8 @@ const std::vector<std::pair<Verb, std::string>>& good_lines() {
       {Verb::User, "USER postmaster@example.com"},
       {Verb::Pass, "PASS \"pass word\""},
       {Verb::Quit, "QUIT"},
+      {Verb::Inline, "INLINE"},
+      {Verb::Noop, "NOOP"},
       {Verb::CreateDomain, "CREATEDOMAIN Other.ORG"},
       {Verb::DeleteDomain, "DELETEDOMAIN other.org"},
       {Verb::ListDomains, "LISTDOMAINS"},
@@ -37,6 +39,7 @@ const std::vector<std::pair<Verb, std::string>>& good_lines() {
       {Verb::ListAccounts, "LISTACCOUNTS other.org"},
       {Verb::SetAccountPassword, "SETACCOUNTPASSWORD bob@other.org \"new one\""},
       {Verb::GetAccountSettings, "GETACCOUNTSETTINGS bob@other.org"},
+      {Verb::GetAccountEffectiveSettings, "GETACCOUNTEFFECTIVESETTINGS bob@other.org"},
       {Verb::UpdateAccountSettings, "UPDATEACCOUNTSETTINGS bob@other.org UseExtPassword=yes"},
       {Verb::GetAccountRights, "GETACCOUNTRIGHTS bob@other.org"},
       {Verb::SetAccountRights, "SETACCOUNTRIGHTS bob@other.org CanModifyThisDomain"},
@@ -126,6 +129,7 @@ TEST(AdminProtocol, ExtraArgumentsAreRefused) {
     if (verb == Verb::UpdateAccountSettings || verb == Verb::UpdateServerSettings ||
         verb == Verb::UpdateDomainSettings)
       continue;  // these take any number of settings
+    if (verb == Verb::Pass) continue;  // the password runs to the line end
     const std::string error = parse_error(line + " extra");
     EXPECT_TRUE(contains(error, "too many arguments")) << line << ": " << error;
   }
@@ -135,15 +139,19 @@ TEST(AdminProtocol, ExtraArgumentsAreRefused) {
 TEST(AdminProtocol, MalformedQuotingIsReportedByPosition) {
   EXPECT_TRUE(contains(parse_error("CREATEDOMAIN \"other.org"), "argument 1: a quoted string without its closing"));
   EXPECT_TRUE(contains(parse_error("DELETEACCOUNT \"bob\\256@other.org\""), "argument 1: a bad escape"));
-  EXPECT_TRUE(contains(parse_error("DELETEACCOUNT \"bob\\000@other.org\""), "a bad escape"));
+  EXPECT_TRUE(contains(parse_error("DELETEACCOUNT \"bob\\000@other.org\""), "argument 1: a NUL byte"));
   EXPECT_TRUE(contains(parse_error("UPDATESERVERSETTINGS A=1 \"B=2"), "argument 2: a quoted string"));
   EXPECT_TRUE(contains(parse_error("SETACCOUNTRIGHTS bob@other.org \"CanMonitorServer"), "argument 2"));
 }
 
 TEST(AdminProtocol, PasswordsNeverAppearInErrors) {
-  for (const char* line : {"PASS \"hunter2", "PASS \"hunter2\\256\"", "PASS hunter2 hunter2",
-                           "SETACCOUNTPASSWORD bob@other.org \"hunter2", "SETACCOUNTPASSWORD bob@other.org hunter2 x",
-                           "CREATEACCOUNT bob@other.org \"hunter2\\000\""}) {
+  for (const char* line : {"SETACCOUNTPASSWORD bob@other.org \"hunter2", "SETACCOUNTPASSWORD bob@other.org hunter2 x",
+                           "SETACCOUNTPASSWORD bob@other.org TO (hunter2)",
+                           "CREATEACCOUNT bob@other.org \"hunter2\\000\"", "CREATEACCOUNT bob@other.org hunter2 x",
+                           "CREATEACCOUNT bob@other.org {Password=hunter2}",
+                           "CREATEACCOUNT bob@other.org {Password=\"hunter2\\377\";}",
+                           "CREATEACCOUNT bob@other.org {Password=hunter2;Password=hunter2;}",
+                           "UPDATEACCOUNTSETTINGS bob@other.org {Password=(hunter2);}"}) {
     const std::string error = parse_error(line);
     EXPECT_FALSE(contains(error, "hunter2")) << error;
   }
@@ -197,53 +205,191 @@ TEST(AdminProtocol, TheExternalAuthenticatorCannotBeSetOverTheNetwork) {
   EXPECT_FALSE(is_refused_over_network("ExternalTimeout"));
 }
 
-// What GET*SETTINGS sends can be sent back to UPDATE*SETTINGS: every byte
-// but NUL survives.
-TEST(AdminProtocol, SettingLinesRoundTripEveryByte) {
-  std::string all;
-  for (int b = 1; b < 256; ++b) all += static_cast<char>(b);
-  for (const std::string& value : {all, std::string(" lead and trail "), std::string("\"q\\"), std::string()}) {
-    const std::string line = setting_line({"OSUserName", value, "account"});
-    EXPECT_EQ(line.find('\n'), std::string::npos);
-    EXPECT_EQ(line.find('\r'), std::string::npos);
-    std::string_view rest = line;
-    std::string pair, origin;
-    ASSERT_EQ(protocol::next_argument(rest, pair), protocol::ArgumentStatus::Ok);
-    ASSERT_EQ(protocol::next_argument(rest, origin), protocol::ArgumentStatus::Ok);
-    EXPECT_EQ(origin, "account");
-    const Command c = parse_ok("UPDATEACCOUNTSETTINGS bob@other.org " + protocol::quote_argument(pair));
-    if (value.empty())
-      EXPECT_FALSE(c.changes.at("OSUserName").has_value());
-    else
-      EXPECT_EQ(c.changes.at("OSUserName"), value);
+// A dictionary GET*SETTINGS sends can be sent back to UPDATE*SETTINGS:
+// every UTF-8 string survives.
+TEST(AdminProtocol, SettingDictionariesRoundTripEveryString) {
+  std::string ascii;
+  for (int b = 1; b < 128; ++b) ascii += static_cast<char>(b);
+  for (const std::string& value : {ascii, std::string(" lead and trail "), std::string("\"q\\"),
+                                   std::string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91"), std::string("default?")}) {
+    const Value sent = Value::dictionary({{"OSUserName", Value::string(value)}});
+    const std::string text = format_value(sent);
+    EXPECT_EQ(text.find('\n'), std::string::npos);
+    EXPECT_EQ(text.find('\r'), std::string::npos);
+    const Command c = parse_ok("UPDATEACCOUNTSETTINGS bob@other.org " + text);
+    EXPECT_EQ(c.changes.at("OSUserName"), value);
   }
 }
 
-TEST(AdminProtocol, AnswersAreFormattedOnePerLine) {
-  Answer a = ok();
-  a.data = {"one", "\"two words\""};
-  EXPECT_EQ(format_answer(a), "200-one\r\n200-\"two words\"\r\n200 OK\r\n");
+TEST(AdminProtocol, AnswersAreOneLineOrDataFollowing) {
+  EXPECT_EQ(format_answer(ok()), "200 OK\r\n");
+  const Answer listed = with_data(Value::array({Value::string("example.com"), Value::string("b")}));
+  EXPECT_EQ(format_answer(listed), "200 data follow\r\n(\"example.com\",b)\r\n");
+  EXPECT_EQ(format_answer(listed, true), "201 (\"example.com\",b)\r\n");
+  EXPECT_EQ(format_answer({Code::Password, "send PASS", std::nullopt, false}), "300 send PASS\r\n");
   EXPECT_EQ(format_answer(error("bad\r\nthing")), "500 bad\\013\\010thing\r\n");
   EXPECT_EQ(format_answer(temporary("later")), "400 later\r\n");
   EXPECT_EQ(from_status(Status::error(ErrorCode::PermissionDenied, "x lacks y")).text, "permission denied: x lacks y");
   EXPECT_EQ(from_status(Status::error(ErrorCode::NotFound, "no account")).code, Code::Error);
   EXPECT_EQ(from_status(Status::error(ErrorCode::Storage, "locked")).code, Code::Temporary);
   EXPECT_EQ(from_status(Status::success()).code, Code::Ok);
-  EXPECT_EQ(value_line("Logins", "3"), "Logins 3");
 }
 
 TEST(AdminProtocol, AnswerLinesParse) {
-  AnswerLine l = parse_answer_line("200-data here");
-  EXPECT_EQ(l.code, 200);
-  EXPECT_FALSE(l.last);
-  EXPECT_EQ(l.text, "data here");
+  AnswerLine l = parse_answer_line("201 {a=b;}");
+  EXPECT_EQ(l.code, 201);
+  EXPECT_EQ(l.text, "{a=b;}");
   l = parse_answer_line("500 no");
   EXPECT_EQ(l.code, 500);
-  EXPECT_TRUE(l.last);
+  EXPECT_EQ(l.text, "no");
   EXPECT_EQ(parse_answer_line("400").code, 400);
   EXPECT_EQ(parse_answer_line("20").code, 0);
   EXPECT_EQ(parse_answer_line("abc text").code, 0);
   EXPECT_EQ(parse_answer_line("200xdata").code, 0);
+  EXPECT_EQ(parse_answer_line("200-data").code, 0);
+}
+
+// ---------------------------------------------------------------------------
+// CGP's data formats and its command forms.
+
+Value read_ok(std::string_view text, bool top_level = true) {
+  std::string error;
+  auto value = read_value(text, top_level, error);
+  EXPECT_TRUE(value.has_value()) << text << ": " << error;
+  return value ? std::move(*value) : Value{};
+}
+
+std::string read_error(std::string_view text) {
+  std::string error;
+  const auto value = read_value(text, true, error);
+  EXPECT_FALSE(value.has_value()) << text;
+  return error;
+}
+
+TEST(AdminProtocol, DictionariesArraysAndStringsParse) {
+  Value d = read_ok("{key=value;key2=\"two words\"; Empty = \"\" ;list=(a, \"b c\",(d)); inner={x=1;};}");
+  ASSERT_EQ(d.kind, Value::Kind::Dictionary);
+  ASSERT_EQ(d.entries.size(), 5u);
+  EXPECT_EQ(d.entries[0].first, "key");
+  EXPECT_EQ(d.entries[0].second.text, "value");
+  EXPECT_EQ(d.entries[1].second.text, "two words");
+  EXPECT_EQ(d.entries[2].first, "Empty");
+  EXPECT_EQ(d.entries[2].second.text, "");
+  ASSERT_EQ(d.entries[3].second.kind, Value::Kind::Array);
+  ASSERT_EQ(d.entries[3].second.items.size(), 3u);
+  EXPECT_EQ(d.entries[3].second.items[1].text, "b c");
+  EXPECT_EQ(d.entries[3].second.items[2].items.at(0).text, "d");
+  EXPECT_EQ(d.entries[4].second.entries.at(0).second.text, "1");
+  // The text form reads back as the same object, and is CGP's.
+  EXPECT_EQ(format_value(d), "{key=value;key2=\"two words\";Empty=\"\";list=(a,\"b c\",(d));inner={x=1;};}");
+  EXPECT_EQ(format_value(read_ok(format_value(d))), format_value(d));
+  EXPECT_EQ(read_ok("()").items.size(), 0u);
+  EXPECT_EQ(read_ok("{}").entries.size(), 0u);
+  // Escapes: \" \\ \r \n \t \e and \ddd.
+  EXPECT_EQ(read_ok(R"("a\"b\\c\rd\ne\tf\eg\065")").text, "a\"b\\c\rd\ne\tf\ng" "A");
+  // In an argument an atom runs to the next space; inside a structure to a delimiter.
+  EXPECT_EQ(read_ok("bob@example.com").text, "bob@example.com");
+  EXPECT_EQ(read_ok("A=1;B").text, "A=1;B");
+  EXPECT_EQ(read_ok("(#NULL#,x.y@z)").items.at(0).text, "#NULL#");
+  EXPECT_EQ(format_value(Value::string("a\001\x7f" "b")), "\"a\\001\\127b\"");
+}
+
+TEST(AdminProtocol, BadObjectsGetSpecificErrors) {
+  EXPECT_TRUE(contains(read_error("{a=b;"), "a dictionary without its closing '}'"));
+  EXPECT_TRUE(contains(read_error("{a=b"), "a dictionary without its closing '}'"));
+  EXPECT_TRUE(contains(read_error("(a,b"), "an array without its closing ')'"));
+  EXPECT_TRUE(contains(read_error("{a=\"b;}"), "a quoted string without its closing quote"));
+  EXPECT_TRUE(contains(read_error("{a b;}"), "'=' expected after the key 'a'"));
+  EXPECT_TRUE(contains(read_error("{a=b c;}"), "';' expected after the value of 'a'"));
+  EXPECT_TRUE(contains(read_error("{a=1;a=2;}"), "the key 'a' is given twice"));
+  EXPECT_TRUE(contains(read_error("(a;b)"), "',' or ')' expected"));
+  EXPECT_TRUE(contains(read_error("{a=\"\\300\";}"), "above 255"));
+  EXPECT_TRUE(contains(read_error("[SGVsbG8=]"), "data blocks"));
+  // Nesting: 16 levels are fine, 17 are not.
+  EXPECT_EQ(read_ok(std::string(16, '(') + std::string(16, ')')).kind, Value::Kind::Array);
+  EXPECT_TRUE(contains(read_error(std::string(17, '(') + std::string(17, ')')), "nested deeper than 16 levels"));
+  EXPECT_TRUE(contains(read_error(std::string(100000, '(')), "nested deeper than 16 levels"));
+  // NUL, raw or escaped; bytes that are not UTF-8.
+  EXPECT_TRUE(contains(read_error(std::string("{a=\"x\0y\";}", 10)), "a NUL byte"));
+  EXPECT_TRUE(contains(read_error("{a=\"x\\000y\";}"), "a NUL byte"));
+  for (const char* bad : {"{a=\"\xff\";}", "{a=\"\xc0\x80\";}", "{a=\"\xed\xa0\x80\";}", "{\xe2\x82=x;}",
+                          "(\"\xf4\x90\x80\x80\")", "{a=\"\\200\";}"})
+    EXPECT_TRUE(contains(read_error(bad), "not UTF-8")) << bad;
+  // Through a command: a 500 text naming the argument.
+  for (const char* line : {"UPDATEACCOUNTSETTINGS bob@other.org {UseExtPassword=YES;",
+                           "UPDATEACCOUNTSETTINGS bob@other.org {UseExtPassword=\"YES;}",
+                           "UPDATEACCOUNTSETTINGS bob@other.org {OSUserName=\"\xff\";}",
+                           "SETACCOUNTRIGHTS bob@other.org (CanModifyThisDomain"}) {
+    const std::string error = parse_error(line);
+    EXPECT_TRUE(contains(error, "argument 2: ")) << error;
+    EXPECT_EQ(error.find('\xff'), std::string::npos);
+  }
+}
+
+TEST(AdminProtocol, CreateAccountTakesCgpsArgumentsAndADictionaryIsNeverAPassword) {
+  Command c = parse_ok("CREATEACCOUNT bob@other.org {company=X;title=Y;}");
+  EXPECT_FALSE(c.has_password);
+  EXPECT_EQ(c.changes.at("company"), "X");  // the host refuses names it does not know
+  EXPECT_EQ(c.changes.at("title"), "Y");
+  c = parse_ok("CreateAccount bob@other.org {Password=\"two words\"; useextpassword=YES; PasswordEncryption=clear;}");
+  ASSERT_TRUE(c.has_password);
+  EXPECT_EQ(c.password.view(), "two words");
+  EXPECT_FALSE(c.changes.contains("Password"));
+  EXPECT_EQ(c.changes.at("UseExtPassword"), "YES");  // the host's name, whatever the case sent
+  EXPECT_EQ(c.changes.at("PasswordEncryption"), "clear");
+  c = parse_ok("CREATEACCOUNT bob@other.org MultiMailbox external {Password=x;}");
+  EXPECT_EQ(c.password.view(), "x");
+  EXPECT_FALSE(parse_ok("CREATEACCOUNT bob@other.org TextMailbox").has_password);
+  // The older form: one string after the address is the password.
+  c = parse_ok("CREATEACCOUNT bob@other.org \"{company=X;}\"");
+  EXPECT_EQ(c.password.view(), "{company=X;}");
+  EXPECT_TRUE(contains(parse_error("CREATEACCOUNT bob@other.org {Password=(a,b);}"), "must be a string"));
+  EXPECT_TRUE(contains(parse_error("CREATEACCOUNT bob@other.org {A=1;} {B=2;}"), "too many arguments"));
+}
+
+TEST(AdminProtocol, SettingsDictionariesRemoveWithDefault) {
+  Command c = parse_ok("UPDATEACCOUNTSETTINGS bob@other.org {UseExtPassword=default;OSUserName=#NULL#;"
+                       "RequireSecureMethod=YES;Password=default;}");
+  EXPECT_FALSE(c.changes.at("UseExtPassword").has_value());
+  EXPECT_FALSE(c.changes.at("OSUserName").has_value());
+  EXPECT_EQ(c.changes.at("RequireSecureMethod"), "YES");
+  EXPECT_TRUE(c.remove_password);
+  EXPECT_FALSE(c.has_password);
+  c = parse_ok("UPDATESERVERSETTINGS {FailedLoginLimit=3;ClientIPAddresses=\"10.0.0.0/8, ::1\";}");
+  EXPECT_EQ(c.changes.at("FailedLoginLimit"), "3");
+  EXPECT_EQ(c.changes.at("ClientIPAddresses"), "10.0.0.0/8, ::1");
+  EXPECT_TRUE(contains(parse_error("UPDATESERVERSETTINGS {Password=x;}"), "Password belongs to one account"));
+  EXPECT_TRUE(contains(parse_error("UPDATESERVERSETTINGS {ExternalAuthenticator=\"/bin/sh\";}"),
+                       "cannot be changed through the administration interface"));
+  EXPECT_TRUE(contains(parse_error("UPDATESERVERSETTINGS {failedloginlimit=1;FailedLoginLimit=2;}"), "given twice"));
+}
+
+TEST(AdminProtocol, CgpCommandFormsAndOwnDomainDefaults) {
+  for (const char* line : {"SETACCOUNTPASSWORD bob@other.org TO \"new one\"", "SetAccountPassword bob@other.org PASSWORD \"new one\"",
+                           "SETACCOUNTPASSWORD bob@other.org \"new one\""}) {
+    const Command c = parse_ok(line);
+    EXPECT_EQ(c.password.view(), "new one") << line;
+  }
+  // "TO" alone is a password in the older form.
+  EXPECT_EQ(parse_ok("SETACCOUNTPASSWORD bob@other.org TO").password.view(), "TO");
+  Command c = parse_ok("SETACCOUNTRIGHTS bob@example.com (CanModifyUserAccounts,\"CanMonitorServer\")");
+  EXPECT_EQ(format_rights(c.rights), "CanModifyUserAccounts, CanMonitorServer");
+  EXPECT_TRUE(parse_ok("SETACCOUNTRIGHTS bob@example.com ()").rights.empty());
+  EXPECT_TRUE(contains(parse_error("SETACCOUNTRIGHTS bob@example.com (CanFly)"), "CanFly"));
+  // A name without @domain, and an omitted domain: the logged-in account's domain.
+  EXPECT_EQ(parse_command("DELETEACCOUNT bob", "other.org").command->address, "bob@other.org");
+  EXPECT_EQ(parse_command("LISTACCOUNTS", "other.org").command->domain, "other.org");
+  EXPECT_EQ(parse_command("GETDOMAINSETTINGS", "other.org").command->domain, "other.org");
+  c = std::move(*parse_command("UPDATEDOMAINSETTINGS {ConsultExternalAuthenticator=YES;}", "other.org").command);
+  EXPECT_EQ(c.domain, "other.org");
+  EXPECT_EQ(c.changes.at("ConsultExternalAuthenticator"), "YES");
+  EXPECT_EQ(parse_ok("CREATEDOMAIN new.org {ConsultExternalAuthenticator=YES;}").changes.size(), 1u);
+  // CLI.pm sends the password as it is, to the line end.
+  EXPECT_EQ(parse_ok("PASS pm secret").password.view(), "pm secret");
+  EXPECT_EQ(parse_ok("PASS \"pm secret\"").password.view(), "pm secret");
+  EXPECT_EQ(parse_ok("PASS \"pm\" secret").password.view(), "\"pm\" secret");
+  EXPECT_EQ(parse_ok("PASS {a=b;}").password.view(), "{a=b;}");
+  EXPECT_TRUE(contains(parse_error("APOP postmaster@example.com 0123456789abcdef"), "log in with USER and PASS"));
 }
 
 TEST(AdminProtocol, PrintableEscapesControlBytesAndCuts) {

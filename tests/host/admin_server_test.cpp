@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -31,6 +32,8 @@ const std::string pm_login = "PASS \"pm secret\"";
 const std::string hidden(login_text::hidden);
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+// The data of an answer in its text form, "(none)" without.
+std::string data(const Answer& a) { return a.data ? format_value(*a.data) : std::string("(none)"); }
 
 class AdminSessionTest : public ::testing::Test {
  protected:
@@ -48,7 +51,7 @@ class AdminSessionTest : public ::testing::Test {
   std::unique_ptr<Session> session_as(const std::string& name, const std::string& password,
                                       const std::string& address = "127.0.0.1") {
     auto s = std::make_unique<Session>(*host, address);
-    EXPECT_EQ(s->handle("USER " + name).code, Code::Ok);
+    EXPECT_EQ(s->handle("USER " + name).code, Code::Password);
     const Answer a = s->handle("PASS " + protocol::quote_argument(password));
     EXPECT_EQ(a.code, Code::Ok) << a.text;
     return s;
@@ -61,7 +64,7 @@ class AdminSessionTest : public ::testing::Test {
 
 TEST_F(AdminSessionTest, CommandsBeforeTheLoginAreRefused) {
   Session s(*host, "127.0.0.1");
-  EXPECT_EQ(Session::greeting().text, "authhost ready");
+  EXPECT_EQ(Session::greeting().text, "authhost CLI ready");
   Answer a = s.handle("GETSTATISTICS");
   EXPECT_EQ(a.code, Code::Error);
   EXPECT_TRUE(contains(a.text, "log in first")) << a.text;
@@ -86,16 +89,18 @@ TEST_F(AdminSessionTest, PostmasterAdministersDomainsAccountsSettingsAndRights) 
   EXPECT_EQ(testing::login(*host, "ann@new.org", "ann pw").status, LoginStatus::Accepted);
   EXPECT_EQ(s->handle("SETACCOUNTPASSWORD ann@new.org \"second pw\"").code, Code::Ok);
   EXPECT_EQ(testing::login(*host, "ann@new.org", "second pw").status, LoginStatus::Accepted);
-  EXPECT_EQ(s->handle("LISTACCOUNTS new.org").data, (std::vector<std::string>{"ann", "nopw"}));
-  EXPECT_EQ(s->handle("LISTDOMAINS").data, (std::vector<std::string>{"example.com", "new.org", "other.org"}));
+  EXPECT_EQ(data(s->handle("LISTACCOUNTS new.org")), "{ann=macnt;nopw=macnt;}");
+  EXPECT_EQ(data(s->handle("LISTDOMAINS")), "(\"example.com\",\"new.org\",\"other.org\")");
 
   EXPECT_EQ(s->handle("UPDATEACCOUNTSETTINGS ann@new.org OSUserName=*%comp1 UseExtPassword=yes").code, Code::Ok);
   Answer a = s->handle("GETACCOUNTSETTINGS ann@new.org");
   ASSERT_EQ(a.code, Code::Ok);
-  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "OSUserName=*%comp1 account"), a.data.end());
-  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "UseExtPassword=true account"), a.data.end());
-  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "Password=(set) account"), a.data.end());
-  for (const auto& line : a.data) EXPECT_FALSE(contains(line, "second pw")) << line;
+  // The account's own settings; never its password.
+  EXPECT_EQ(data(a), "{UseExtPassword=true;OSUserName=\"*%comp1\";}");
+  EXPECT_TRUE(contains(data(s->handle("GETACCOUNTEFFECTIVESETTINGS ann@new.org")), "UseAppPassword=true;"));
+  const std::string effective = data(s->handle("GETACCOUNTEFFECTIVESETTINGS ann@new.org"));
+  EXPECT_FALSE(contains(effective, "{Password=") || contains(effective, ";Password=")) << effective;
+  EXPECT_FALSE(contains(effective, "second pw")) << effective;
   EXPECT_EQ(s->handle("UPDATEACCOUNTSETTINGS ann@new.org UseExtPassword=").code, Code::Ok);
   EXPECT_EQ(host->effective("new.org", "ann").text("UseExtPassword"), "false");
   a = s->handle("UPDATEACCOUNTSETTINGS ann@new.org UseExtPassword=perhaps");
@@ -105,25 +110,23 @@ TEST_F(AdminSessionTest, PostmasterAdministersDomainsAccountsSettingsAndRights) 
 
   EXPECT_EQ(s->handle("UPDATEDOMAINSETTINGS new.org ConsultExternalAuthenticator=on").code, Code::Ok);
   a = s->handle("GETDOMAINSETTINGS new.org");
-  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "ConsultExternalAuthenticator=true domain"), a.data.end());
+  EXPECT_EQ(data(a), "{ConsultExternalAuthenticator=true;}");
   EXPECT_EQ(s->handle("UPDATESERVERSETTINGS FailedLoginLimit=7 \"ClientIPAddresses=192.0.2.0/24, 2001:db8::/32\"").code,
             Code::Ok);
   a = s->handle("GETSERVERSETTINGS");
-  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "FailedLoginLimit=7 server"), a.data.end());
-  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "\"ClientIPAddresses=192.0.2.0/24, 2001:db8::/32\" server"),
-            a.data.end());
+  EXPECT_TRUE(contains(data(a), "FailedLoginLimit=7;")) << data(a);
+  EXPECT_TRUE(contains(data(a), "ClientIPAddresses=\"192.0.2.0/24, 2001:db8::/32\";")) << data(a);
   EXPECT_TRUE(contains(s->handle("UPDATESERVERSETTINGS UseExtPassword=yes FailedLoginLimit=x").text, "invalid value"));
   EXPECT_EQ(host->effective("", "").text("UseExtPassword"), "false");  // all or nothing
 
   a = s->handle("GETACCOUNTRIGHTS ann@new.org");
-  EXPECT_EQ(a.data, std::vector<std::string>{"\"\""});
+  EXPECT_EQ(data(a), "()");
   EXPECT_EQ(s->handle("SETACCOUNTRIGHTS ann@new.org CanModifyThisDomain").code, Code::Ok);
-  EXPECT_EQ(s->handle("GETACCOUNTRIGHTS ann@new.org").data, std::vector<std::string>{"CanModifyThisDomain"});
+  EXPECT_EQ(data(s->handle("GETACCOUNTRIGHTS ann@new.org")), "(CanModifyThisDomain)");
   a = s->handle("SETACCOUNTRIGHTS ann@new.org CanMonitorServer");
   EXPECT_TRUE(contains(a.text, "only accounts of the main domain")) << a.text;
   EXPECT_EQ(s->handle("SETACCOUNTRIGHTS plain@example.com \"CanMonitorServer, CanModifyUserAccounts\"").code, Code::Ok);
-  EXPECT_EQ(s->handle("GETACCOUNTRIGHTS plain@example.com").data,
-            std::vector<std::string>{"\"CanModifyUserAccounts, CanMonitorServer\""});
+  EXPECT_EQ(data(s->handle("GETACCOUNTRIGHTS plain@example.com")), "(CanModifyUserAccounts,CanMonitorServer)");
 
   EXPECT_EQ(s->handle("DELETEACCOUNT ann@new.org").code, Code::Ok);
   EXPECT_EQ(s->handle("DELETEDOMAIN new.org").code, Code::Ok);
@@ -253,7 +256,7 @@ TEST_F(AdminSessionTest, TheLockoutAppliesToAdministrationLogins) {
   EXPECT_EQ(a.text, hidden);  // suspended, and it reads like any rejection
   auto pm = postmaster_session();
   a = pm->handle("GETSTATISTICS");
-  EXPECT_NE(std::find(a.data.begin(), a.data.end(), "NamesSuspended 1"), a.data.end());
+  EXPECT_TRUE(contains(data(a), "NamesSuspended=1;")) << data(a);
   EXPECT_EQ(pm->handle("UNLOCKACCOUNT bob@other.org").code, Code::Ok);
   session_as("bob@other.org", "bob pw");
 }
@@ -283,8 +286,7 @@ TEST_F(AdminSessionTest, TheExternalAuthenticatorCannotBeSetThroughTheInterface)
   // Locally it can; over the network it can be read.
   ASSERT_TRUE(testing::set(*host, {}, "ExternalAuthenticator", "authd --config x.toml").ok());
   const Answer got = s->handle("GETSERVERSETTINGS");
-  EXPECT_NE(std::find(got.data.begin(), got.data.end(), "\"ExternalAuthenticator=authd --config x.toml\" server"),
-            got.data.end());
+  EXPECT_TRUE(contains(data(got), "ExternalAuthenticator=\"authd --config x.toml\";")) << data(got);
 }
 
 TEST_F(AdminSessionTest, StatisticsCountLogins) {
@@ -294,9 +296,9 @@ TEST_F(AdminSessionTest, StatisticsCountLogins) {
   auto s = session_as("plain@example.com", "plain pw");
   const Answer a = s->handle("GETSTATISTICS");
   ASSERT_EQ(a.code, Code::Ok) << a.text;
-  for (const char* line : {"LoginsAccepted 2", "LoginsRejected 1", "LoginsTempFailed 0", "LoginsAddressRefused 0",
-                           "Domains 2", "NamesWithFailedLogins 0", "NamesSuspended 0", "HelperRunning 0"})
-    EXPECT_NE(std::find(a.data.begin(), a.data.end(), line), a.data.end()) << line;
+  for (const char* item : {"LoginsAccepted=2;", "LoginsRejected=1;", "LoginsTempFailed=0;", "LoginsAddressRefused=0;",
+                           "Domains=2;", "NamesWithFailedLogins=0;", "NamesSuspended=0;", "HelperRunning=0;"})
+    EXPECT_TRUE(contains(data(a), item)) << item << " in " << data(a);
 }
 
 // ---------------------------------------------------------------------------
@@ -304,8 +306,14 @@ TEST_F(AdminSessionTest, StatisticsCountLogins) {
 
 class SocketClient {
  public:
-  explicit SocketClient(std::uint16_t port, const char* address = "127.0.0.1") {
+  explicit SocketClient(std::uint16_t port, const char* address = "127.0.0.1", const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (source != nullptr) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &from.sin_addr);
+      (void)::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
+    }
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
@@ -320,15 +328,14 @@ class SocketClient {
 
   bool connected() const { return connected_; }
   void send(std::string_view bytes) { (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
-  // The lines of one answer; the last one is the "NNN text" line. Empty on
-  // end of stream.
+  // The lines of one answer: "NNN text", or "200 data follow" and the
+  // data's line. Empty on end of stream.
   std::vector<std::string> answer() {
     std::vector<std::string> lines;
     std::string line;
-    while (read_line(line)) {
-      lines.push_back(line);
-      if (line.size() < 4 || line[3] == ' ') return lines;
-    }
+    if (!read_line(line)) return lines;
+    lines.push_back(line);
+    if (line == "200 data follow" && read_line(line)) lines.push_back(line);
     return lines;
   }
   std::string last(std::string_view line) {
@@ -374,19 +381,20 @@ TEST_F(AdminServerTest, AConversationOverTheSocket) {
   EXPECT_EQ(server->endpoints(), std::vector<std::string>{"127.0.0.1:" + std::to_string(server->port())});
   SocketClient c(server->port());
   ASSERT_TRUE(c.connected());
-  EXPECT_EQ(c.answer(), std::vector<std::string>{"200 authhost ready"});
+  EXPECT_EQ(c.answer(), std::vector<std::string>{"200 authhost CLI ready"});
   EXPECT_EQ(c.last("GETSTATISTICS"), "500 log in first: USER name@domain, then PASS password");
-  EXPECT_EQ(c.last("user postmaster@example.com"), "200 send PASS");
+  EXPECT_EQ(c.last("user postmaster@example.com"), "300 send PASS");
   EXPECT_EQ(c.last(pm_login), "200 welcome");
   EXPECT_EQ(c.last("createdomain other.org"), "200 OK");
   c.send("CREATEACCOUNT ann@other.org \"ann pw\"\nGETACCOUNTRIGHTS ann@other.org\n");  // LF alone, pipelined
   EXPECT_EQ(c.answer(), std::vector<std::string>{"200 OK"});
-  EXPECT_EQ(c.answer(), (std::vector<std::string>{"200-\"\"", "200 OK"}));
+  EXPECT_EQ(c.answer(), (std::vector<std::string>{"200 data follow", "()"}));
   EXPECT_EQ(testing::login(*host, "ann@other.org", "ann pw").status, LoginStatus::Accepted);
   c.send("GETSTATISTICS\r\n");
   const auto stats = c.answer();
-  EXPECT_NE(std::find(stats.begin(), stats.end(), "200-AdminConnectionsOpen 1"), stats.end());
-  EXPECT_EQ(stats.back(), "200 OK");
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0], "200 data follow");
+  EXPECT_TRUE(contains(stats[1], "AdminConnectionsOpen=1;")) << stats[1];
   EXPECT_EQ(c.last("QUIT"), "200 bye");
   EXPECT_TRUE(c.at_end());
 }
@@ -420,13 +428,18 @@ TEST_F(AdminServerTest, ConnectionsPastTheLimitAreToldBusy) {
   auto server = start(options);
   auto a = std::make_unique<SocketClient>(server->port());
   SocketClient b(server->port());
-  EXPECT_EQ(a->answer(), std::vector<std::string>{"200 authhost ready"});
-  EXPECT_EQ(b.answer(), std::vector<std::string>{"200 authhost ready"});
+  EXPECT_EQ(a->answer(), std::vector<std::string>{"200 authhost CLI ready"});
+  EXPECT_EQ(b.answer(), std::vector<std::string>{"200 authhost CLI ready"});
+  // Busy only when every connection is logged in.
+  for (SocketClient* c : {a.get(), &b}) {
+    EXPECT_EQ(c->last("USER postmaster@example.com"), "300 send PASS");
+    EXPECT_EQ(c->last(pm_login), "200 welcome");
+  }
   {
     SocketClient c(server->port());
     const auto lines = c.answer();
     ASSERT_EQ(lines.size(), 1u);
-    EXPECT_TRUE(contains(lines[0], "400 busy: 2 connections are open already")) << lines[0];
+    EXPECT_TRUE(contains(lines[0], "400 busy: 2 connections are open and logged in already")) << lines[0];
     EXPECT_TRUE(c.at_end());
   }
   EXPECT_EQ(server->stats().refused_busy, 1u);
@@ -434,13 +447,171 @@ TEST_F(AdminServerTest, ConnectionsPastTheLimitAreToldBusy) {
   a.reset();
   // The slot comes back once the connection's thread has ended.
   std::string greeting;
-  for (int i = 0; i < 50 && greeting != "200 authhost ready"; ++i) {
+  for (int i = 0; i < 50 && greeting != "200 authhost CLI ready"; ++i) {
     SocketClient again(server->port());
     const auto lines = again.answer();
     greeting = lines.empty() ? "" : lines[0];
-    if (greeting != "200 authhost ready") std::this_thread::sleep_for(20ms);
+    if (greeting != "200 authhost CLI ready") std::this_thread::sleep_for(20ms);
   }
-  EXPECT_EQ(greeting, "200 authhost ready");
+  EXPECT_EQ(greeting, "200 authhost CLI ready");
+}
+
+// Clients that connect and send NOOP (or anything) without ever logging in
+// fill every slot: an administrator still gets in.
+TEST_F(AdminServerTest, FourNoopingClientsCannotKeepAnAdministratorOut) {
+  ServerOptions options;
+  options.max_connections = 4;
+  options.login_timeout = 10min;  // the deadline is not what lets the administrator in
+  options.idle_timeout = 10min;
+  auto server = start(options);
+  std::vector<std::unique_ptr<SocketClient>> squatters;
+  for (int i = 0; i < 4; ++i) {
+    squatters.push_back(std::make_unique<SocketClient>(server->port()));
+    ASSERT_EQ(squatters.back()->answer(), std::vector<std::string>{"200 authhost CLI ready"});
+  }
+  std::atomic<bool> done{false};
+  std::thread nooper([&] {
+    while (!done) {
+      for (auto& c : squatters) c->send("NOOP\r\n");
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    SocketClient admin(server->port());
+    ASSERT_EQ(admin.answer(), std::vector<std::string>{"200 authhost CLI ready"}) << "attempt " << attempt;
+    EXPECT_EQ(admin.last("USER postmaster@example.com"), "300 send PASS");
+    EXPECT_EQ(admin.last("PASS pm secret"), "200 welcome");
+    EXPECT_EQ(admin.last("INLINE"), "200 OK");
+    EXPECT_EQ(admin.last("LISTDOMAINS"), "201 (\"example.com\")");
+    EXPECT_EQ(admin.last("QUIT"), "200 bye");
+  }
+  done = true;
+  nooper.join();
+  EXPECT_GE(server->stats().replaced_prelogin, 1u);
+  EXPECT_EQ(server->stats().refused_busy, 0u);
+}
+
+// The time to log in runs from the connection's start and NOOPs do not
+// extend it; once logged in, only the idle time-out applies.
+TEST_F(AdminServerTest, ALoginMustComeInTimeWhateverIsSent) {
+  ServerOptions options;
+  options.login_timeout = 2s;
+  options.idle_timeout = 10min;
+  auto server = start(options);
+  SocketClient logged_in(server->port());
+  logged_in.answer();
+  EXPECT_EQ(logged_in.last("USER postmaster@example.com"), "300 send PASS");
+  EXPECT_EQ(logged_in.last(pm_login), "200 welcome");
+  SocketClient waiting(server->port());
+  const auto started = std::chrono::steady_clock::now();
+  waiting.answer();
+  // NOOPs for the first second, each answered; then silence until the
+  // deadline (sending after it would race the close).
+  std::string last;
+  while (std::chrono::steady_clock::now() - started < 1s) {
+    last = waiting.last("NOOP");
+    if (last != "200 OK") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  if (last == "200 OK") {
+    const auto lines = waiting.answer();
+    last = lines.empty() ? "(closed)" : lines.front();
+  }
+  EXPECT_EQ(last, "400 no login within 2 seconds; closing");
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 1900ms);
+  EXPECT_TRUE(waiting.at_end());
+  EXPECT_EQ(server->stats().login_timeouts, 1u);
+  EXPECT_EQ(logged_in.last("NOOP"), "200 OK");
+  EXPECT_EQ(logged_in.last("QUIT"), "200 bye");
+}
+
+// Connections waiting to log in are counted per client address: the
+// newest of one address replace its oldest, never another address's.
+TEST_F(AdminServerTest, WaitingConnectionsAreCountedPerAddress) {
+  ServerOptions options;
+  options.max_prelogin_per_address = 2;
+  auto server = start(options);
+  SocketClient x1(server->port(), "127.0.0.1", "127.0.0.2");
+  SocketClient x2(server->port(), "127.0.0.1", "127.0.0.2");
+  ASSERT_EQ(x1.answer(), std::vector<std::string>{"200 authhost CLI ready"});
+  ASSERT_EQ(x2.answer(), std::vector<std::string>{"200 authhost CLI ready"});
+  SocketClient y1(server->port()), y2(server->port());
+  y1.answer();
+  y2.answer();
+  SocketClient y3(server->port());
+  y3.answer();
+  EXPECT_EQ(y1.answer(), std::vector<std::string>{"400 too many connections waiting to log in; closing the oldest"});
+  EXPECT_TRUE(y1.at_end());
+  EXPECT_EQ(x1.last("NOOP"), "200 OK");
+  EXPECT_EQ(x2.last("NOOP"), "200 OK");
+  EXPECT_EQ(y2.last("NOOP"), "200 OK");
+  // A logged-in connection no longer counts.
+  EXPECT_EQ(y2.last("USER postmaster@example.com"), "300 send PASS");
+  EXPECT_EQ(y2.last(pm_login), "200 welcome");
+  SocketClient y4(server->port());
+  y4.answer();
+  EXPECT_EQ(y3.last("NOOP"), "200 OK");
+  EXPECT_EQ(y2.last("NOOP"), "200 OK");
+  SocketClient x3(server->port(), "127.0.0.1", "127.0.0.2");
+  x3.answer();
+  EXPECT_EQ(x1.answer(), std::vector<std::string>{"400 too many connections waiting to log in; closing the oldest"});
+  EXPECT_EQ(x2.last("NOOP"), "200 OK");
+  EXPECT_EQ(server->stats().replaced_prelogin, 2u);
+}
+
+// A dictionary far over the line limit is refused with a specific answer.
+TEST_F(AdminServerTest, AHugeDictionaryIsRefused) {
+  auto server = start();
+  SocketClient c(server->port());
+  c.answer();
+  c.last("USER postmaster@example.com");
+  ASSERT_EQ(c.last(pm_login), "200 welcome");
+  std::string line = "UPDATEACCOUNTSETTINGS postmaster@example.com {";
+  while (line.size() < 10 * 1024 * 1024) line += "OSUserName=\"" + std::string(1000, 'x') + "\";";
+  c.send(line + "}\r\n");
+  EXPECT_EQ(c.answer(), std::vector<std::string>{"500 line too long (the limit is 8192 bytes); closing"});
+}
+
+// CGP's Perl module CLI.pm, step by step as it speaks: it reads the
+// greeting, logs in with USER (expecting 300) and PASS when the greeting
+// holds no <challenge>, sends INLINE, then commands ending in LF alone, and
+// reads each answer as one line: "201 object" for data.
+TEST_F(AdminServerTest, TheExchangesOfCgpsCliModule) {
+  auto server = start();
+  SocketClient c(server->port());
+  const auto greeting = c.answer();
+  ASSERT_EQ(greeting.size(), 1u);
+  EXPECT_EQ(greeting[0].substr(0, 4), "200 ");
+  EXPECT_EQ(greeting[0].find('<'), std::string::npos);  // else CLI.pm would try APOP
+  const auto say = [&](const std::string& line) {
+    c.send(line + "\n");
+    const auto lines = c.answer();
+    return lines.empty() ? std::string("(closed)") : lines.front();
+  };
+  EXPECT_EQ(say("USER postmaster@example.com").substr(0, 4), "300 ");
+  EXPECT_EQ(say("PASS pm secret"), "200 welcome");
+  EXPECT_EQ(say("INLINE"), "200 OK");
+  EXPECT_EQ(say("CreateDomain client1.com"), "200 OK");
+  // The dictionary sets settings; its Password key is the password.
+  EXPECT_EQ(say("CreateAccount user1@client1.com {Password=\"u1 pw\";UseExtPassword=YES;}"), "200 OK");
+  EXPECT_EQ(testing::login(*host, "user1@client1.com", "u1 pw").status, LoginStatus::Accepted);
+  EXPECT_EQ(say("GetAccountSettings user1@client1.com"), "201 {UseExtPassword=true;}");
+  EXPECT_EQ(say("CreateAccount user2@client1.com MultiMailbox {company=X;title=Y;}").substr(0, 4), "500 ");
+  EXPECT_EQ(testing::login(*host, "user2@client1.com", "{company=X;title=Y;}").status, LoginStatus::Rejected);
+  EXPECT_EQ(say("ListAccounts client1.com"), "201 {user1=macnt;}");  // the refused one left nothing behind
+  EXPECT_EQ(say("SetAccountPassword user1@client1.com TO \"new pw\""), "200 OK");
+  EXPECT_EQ(testing::login(*host, "user1@client1.com", "new pw").status, LoginStatus::Accepted);
+  EXPECT_EQ(say("UpdateAccountSettings user1@client1.com {UseExtPassword=default;RequireSecureMethod=YES;}"), "200 OK");
+  EXPECT_EQ(say("GetAccountSettings user1@client1.com"), "201 {RequireSecureMethod=true;}");
+  EXPECT_EQ(say("SetAccountRights user1@client1.com (CanModifyThisDomain)"), "200 OK");
+  EXPECT_EQ(say("GetAccountRights user1@client1.com"), "201 (CanModifyThisDomain)");
+  EXPECT_EQ(say("UpdateDomainSettings client1.com {ConsultExternalAuthenticator=YES;}"), "200 OK");
+  EXPECT_EQ(say("GetDomainSettings client1.com"), "201 {ConsultExternalAuthenticator=true;}");
+  EXPECT_EQ(say("UpdateServerSettings {FailedLoginLimit=7;}"), "200 OK");
+  EXPECT_TRUE(contains(say("GetServerSettings"), "FailedLoginLimit=7;"));
+  EXPECT_EQ(say("ListDomains"), "201 (\"client1.com\",\"example.com\")");
+  EXPECT_EQ(say("DeleteAccount user1@client1.com"), "200 OK");
+  EXPECT_EQ(say("QUIT"), "200 bye");
 }
 
 TEST_F(AdminServerTest, AnIdleConnectionIsClosed) {
@@ -460,7 +631,7 @@ TEST_F(AdminServerTest, StopClosesConnectionsAndStopsAccepting) {
   const auto port = server->port();
   SocketClient c(port);
   c.answer();
-  EXPECT_EQ(c.last("USER postmaster@example.com"), "200 send PASS");
+  EXPECT_EQ(c.last("USER postmaster@example.com"), "300 send PASS");
   server->stop();
   EXPECT_EQ(c.answer(), std::vector<std::string>{"400 server shutting down"});
   EXPECT_TRUE(c.at_end());
@@ -489,6 +660,125 @@ TEST_F(AdminServerTest, ItListensOnLoopbackOnly) {
   } catch (const ServerError& e) {
     GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
   }
+}
+
+// A Perl client written to CLI.pm's exchange (its login, its printWords
+// for arguments, its parser for answers), run against the server.
+const char* const cli_pm_like_client = R"PERL(
+use strict; use warnings; use IO::Socket::INET;
+my ($port) = @ARGV;
+my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 30) or die "connect: $!\n";
+$s->autoflush(1);
+my ($code, $text) = (0, '');
+sub response {
+  my $line = $s->getline(); defined $line or die "closed\n";
+  $line =~ s/\r?\n\z//;
+  $line =~ /^(\d+)\s(.*)$/ or die "not an answer line: $line\n";
+  ($code, $text) = ($1, $2);
+  return $code == 200 || $code == 201;
+}
+sub command { print $s $_[0], "\012"; return response(); }
+sub words {
+  my $d = shift;
+  return '#NULL#' unless defined $d;
+  return '{' . join('', map { words($_) . '=' . words($d->{$_}) . ';' } sort keys %$d) . '}' if ref $d eq 'HASH';
+  return '(' . join(',', map { words($_) } @$d) . ')' if ref $d eq 'ARRAY';
+  return $d unless $d =~ /[\W_]/ || $d eq '';
+  (my $q = $d) =~ s/([\x00-\x1F\x7F])/sprintf('\\%03d', ord $1)/ge;
+  return "\"$q\"";
+}
+sub skip { my ($t, $p) = @_; $$p++ while $$p < length($$t) && substr($$t, $$p, 1) =~ /\s/; }
+sub word {
+  my ($t, $p) = @_; skip($t, $p); my $r = '';
+  if (substr($$t, $$p, 1) eq '"') {
+    $$p++;
+    while ($$p < length $$t) {
+      my $c = substr($$t, $$p++, 1);
+      return $r if $c eq '"';
+      if ($c eq '\\') {
+        if (substr($$t, $$p, 3) =~ /^\d\d\d$/) { $r .= chr(substr($$t, $$p, 3)); $$p += 3; next; }
+        $c = substr($$t, $$p++, 1);
+      }
+      $r .= $c;
+    }
+    die "unterminated string\n";
+  }
+  $r .= substr($$t, $$p++, 1) while $$p < length $$t && substr($$t, $$p, 1) =~ /[-a-zA-Z0-9\x80-\xff_.\@!#%:]/;
+  return $r;
+}
+sub value {
+  my ($t, $p) = @_; skip($t, $p); my $c = substr($$t, $$p, 1);
+  if ($c eq '{') {
+    $$p++; my %h;
+    for (;;) {
+      skip($t, $p);
+      if (substr($$t, $$p, 1) eq '}') { $$p++; return \%h; }
+      my $k = word($t, $p); skip($t, $p);
+      substr($$t, $$p++, 1) eq '=' or die "format error: = expected\n";
+      $h{$k} = value($t, $p); skip($t, $p);
+      substr($$t, $$p++, 1) eq ';' or die "format error: ; expected\n";
+    }
+  }
+  if ($c eq '(') {
+    $$p++; my @a; skip($t, $p);
+    if (substr($$t, $$p, 1) eq ')') { $$p++; return \@a; }
+    for (;;) {
+      push @a, value($t, $p); skip($t, $p);
+      my $d = substr($$t, $$p++, 1);
+      return \@a if $d eq ')';
+      $d eq ',' or die "format error: , expected\n";
+    }
+  }
+  return word($t, $p);
+}
+sub data { my $t = $text; my $p = 0; return value(\$t, \$p); }
+
+response() or die "greeting: $code $text\n";
+die "a challenge in the greeting: $text\n" if $text =~ /(\<.*\@*\>)/;
+command('USER postmaster@example.com');
+$code == 300 or die "USER: $code $text\n";
+command('PASS pm secret') or die "PASS: $code $text\n";
+command('INLINE') or die "INLINE: $code $text\n";
+command('CreateAccount user1@example.com ' . words({Password => 'u1 pw', UseExtPassword => 'YES'}))
+  or die "CreateAccount: $code $text\n";
+command('GetAccountSettings user1@example.com') or die "GetAccountSettings: $code $text\n";
+my $settings = data();
+$settings->{UseExtPassword} eq 'true' or die "UseExtPassword: $text\n";
+exists $settings->{Password} and die "the password is shown: $text\n";
+command('UpdateAccountSettings user1@example.com ' . words({UseExtPassword => 'default', OSUserName => 'a.*'}))
+  or die "UpdateAccountSettings: $code $text\n";
+command('GetAccountSettings user1@example.com') or die "GetAccountSettings: $code $text\n";
+$settings = data();
+$settings->{OSUserName} eq 'a.*' && !exists $settings->{UseExtPassword} or die "after the update: $text\n";
+command('SetAccountRights user1@example.com ' . words(['CanMonitorServer'])) or die "SetAccountRights: $code $text\n";
+command('GetAccountRights user1@example.com') or die "GetAccountRights: $code $text\n";
+join(',', @{data()}) eq 'CanMonitorServer' or die "rights: $text\n";
+command('ListAccounts') or die "ListAccounts: $code $text\n";
+data()->{user1} eq 'macnt' or die "ListAccounts: $text\n";
+command('ListDomains') or die "ListDomains: $code $text\n";
+join(',', @{data()}) eq 'example.com' or die "ListDomains: $text\n";
+command('SetAccountPassword user1@example.com TO ' . words('new pw')) or die "SetAccountPassword: $code $text\n";
+command('CreateAccount user2@example.com ' . words({company => 'X', title => 'Y'}));
+$code =~ /^5\d\d$/ or die "CreateAccount with unknown settings: $code $text\n";
+command('QUIT');
+print "ok\n";
+)PERL";
+
+TEST_F(AdminServerTest, APerlClientSpeakingLikeCliPm) {
+  if (std::system("perl -e 1 > /dev/null 2>&1") != 0) GTEST_SKIP() << "no perl";
+  auto server = start();
+  const auto script = dir.path() / "cli_like.pl", out = dir.path() / "cli_like.out";
+  std::ofstream(script) << cli_pm_like_client;
+  const std::string command = "perl " + script.string() + " " + std::to_string(server->port()) + " > " +
+                              out.string() + " 2>&1";
+  const int raw = std::system(command.c_str());
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << text.str();
+  EXPECT_EQ(text.str(), "ok\n");
+  EXPECT_EQ(testing::login(*host, "user1@example.com", "new pw").status, LoginStatus::Accepted);
+  EXPECT_EQ(testing::login(*host, "user2@example.com", "{company=X;title=Y;}").status, LoginStatus::Rejected);
 }
 
 // ---------------------------------------------------------------------------
@@ -545,14 +835,17 @@ TEST_F(AdminServerTest, TheClientToolsExitStatus) {
   r = admin_tool(dir, "pm secret\n# a comment\n\nLISTDOMAINS\nCREATEACCOUNT a@other.org \"a pw\"\nFROB\nLISTACCOUNTS other.org\n",
                  to);
   EXPECT_EQ(r.status, 1) << r.err;
-  EXPECT_EQ(r.out, "200-example.com\n200-other.org\n200 OK\n200 OK\n500 unknown command 'FROB'\n200-a\n200 OK\n");
+  EXPECT_EQ(r.out, "201 (\"example.com\",\"other.org\")\n200 OK\n500 unknown command 'FROB'\n201 {a=macnt;}\n");
   r = admin_tool(dir, "", to + "LISTDOMAINS");
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "no password on standard input")) << r.err;
   {
-    // The one connection allowed is taken: busy is a temporary failure.
+    // The one connection allowed is taken by a logged-in client: busy is a
+    // temporary failure.
     SocketClient holder(server->port());
     holder.answer();
+    holder.last("USER postmaster@example.com");
+    ASSERT_EQ(holder.last(pm_login), "200 welcome");
     r = admin_tool(dir, "pm secret\n", to + "LISTDOMAINS");
     EXPECT_EQ(r.status, 2);
     EXPECT_TRUE(contains(r.err, "400 busy")) << r.err;
