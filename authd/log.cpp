@@ -10,6 +10,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "protocol/log_text.hpp"
+
 namespace authd {
 
 std::optional<LogLevel> parse_log_level(std::string_view word) noexcept {
@@ -40,16 +42,6 @@ int syslog_priority(LogLevel level) {
     case LogLevel::Error: return LOG_ERR;
   }
   return LOG_NOTICE;
-}
-
-// One line, no control bytes: a message can never forge a second log line.
-std::string clean_message(std::string_view message) {
-  std::string text(message.substr(0, Logger::max_message));
-  for (char& c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = ' ';
-  }
-  return text;
 }
 
 void write_all(int fd, std::string_view bytes) {
@@ -91,7 +83,8 @@ Logger::~Logger() {
 
 void Logger::log(LogLevel level, std::string_view message) {
   if (!enabled(level)) return;
-  std::string text = clean_message(message);
+  // One line, no control: a message can never forge a log line or drive a terminal.
+  std::string text = protocol::log_safe_text(message, max_message);
   {
     std::lock_guard lock(mutex_);
     if (options_.info_lines && level >= LogLevel::Info && info_lines_.size() < max_info_lines)

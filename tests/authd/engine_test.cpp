@@ -358,5 +358,25 @@ TEST(Engine, PasswordsNeverReachTheLog) {
   EXPECT_EQ(log.find("secret"), std::string::npos);
 }
 
+TEST(Engine, NamesCannotForgeOrDriveTheLog) {
+  // C1 controls as bytes and as characters, Unicode line separators and a
+  // bidi override in names must not reach the log file.
+  EngineHarness h(config("log_level = \"debug\"", cheap_backend));
+  EXPECT_EQ(h.ask("1 VRFY a\x85" "b@example.com x"), "1 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("2 VRFY a\x9b[2J@example.com x"), "2 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("3 VRFY a\xc2\x85" "b@example.com x"), "3 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("4 VRFY a\xc2\x9b[2J@example.com x"), "4 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("5 VRFY a\xe2\x80\xa8" "b@example.com x"), "5 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("6 VRFY a\xe2\x80\xa9" "b@example.com x"), "6 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("7 VRFY a\xe2\x80\xae" "b@example.com x"), "7 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("8 VRFY \"a\\010\\027b@example.com\" x"), "8 ERROR incorrect account name or password");
+  h.finish();
+  const std::string log = h.log_text();
+  for (const char* forged : {"\x85", "\x9b", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xae", "\x1b"})
+    EXPECT_EQ(log.find(forged), std::string::npos) << log;
+  EXPECT_NE(log.find("a?b@example.com"), std::string::npos) << log;
+  EXPECT_NE(log.find("a?[2j@example.com"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace authd::testing
