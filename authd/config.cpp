@@ -206,6 +206,8 @@ void read_engine(const toml::table& root, Config& config, Checker& check) {
     }
   config.log = s.string("log");
   if (config.log != "syslog" && config.log != "stderr") config.log = check.resolve_path(config.log);
+  if (auto problem = log_destination_problem(config.log); !problem.empty())
+    check.issue(line_of_key("log"), "authd.log", problem);
   if (auto level = parse_log_level(s.string("log_level"))) config.log_level = *level;
   else
     check.issue(line_of_key("log_level"), "authd.log_level",

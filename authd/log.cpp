@@ -1,6 +1,7 @@
 #include "authd/log.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
 
 #include "protocol/log_text.hpp"
@@ -30,6 +32,30 @@ std::string_view log_level_name(LogLevel level) noexcept {
     case LogLevel::Error: return "error";
   }
   return "unknown";
+}
+
+std::string log_destination_problem(const std::string& destination) {
+  if (destination.empty()) return "is empty: give \"syslog\" or the path of a log file";
+  if (destination == "syslog" || destination == "stderr") return {};
+  struct stat st{};
+  if (::stat(destination.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return "'" + destination + "' is a directory: give the path of a log file in it";
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+      return "'" + destination + "' is not a regular file";
+    if (::access(destination.c_str(), W_OK) != 0)
+      return "cannot write the log file '" + destination + "': " + std::strerror(errno);
+    return {};
+  }
+  if (errno != ENOENT) return "cannot use the log file '" + destination + "': " + std::strerror(errno);
+  const auto parent = std::filesystem::path(destination).parent_path();
+  const std::string dir = parent.empty() ? std::string(".") : parent.string();
+  if (::stat(dir.c_str(), &st) != 0)
+    return "cannot create the log file '" + destination + "': directory '" + dir + "': " + std::strerror(errno);
+  if (!S_ISDIR(st.st_mode))
+    return "cannot create the log file '" + destination + "': '" + dir + "' is not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "cannot create the log file '" + destination + "' in '" + dir + "': " + std::strerror(errno);
+  return {};
 }
 
 namespace {
