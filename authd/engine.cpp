@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 
@@ -450,22 +451,67 @@ void Engine::expire(Clock::time_point now, bool shutting_down) {
   }
 }
 
+namespace {
+
+// How many bytes of `out` from `from` to hand to one write(): whole lines
+// only, at most `limit` bytes unless the first line alone is longer.
+std::size_t whole_lines(std::string_view out, std::size_t from, std::size_t limit) {
+  const std::string_view rest = out.substr(from);
+  if (rest.size() <= limit) return rest.size();  // the buffer only ever holds whole lines
+  const auto last = rest.rfind('\n', limit - 1);
+  if (last != std::string_view::npos) return last + 1;
+  const auto first = rest.find('\n');
+  return first == std::string_view::npos ? rest.size() : first + 1;
+}
+
+}  // namespace
+
 // Write what the host can take now; false when standard output is gone.
+//
+// A line is never left half written: each write() holds whole lines and at
+// most PIPE_BUF bytes, which a pipe takes all or nothing. Should a write
+// still stop inside a line (standard output is not a pipe), the rest of
+// that line goes first, before anything else and before the process ends.
 bool Engine::flush_output(int out_fd) {
   std::size_t done = 0;
   while (done < out_.size()) {
-    const ssize_t n = ::write(out_fd, out_.data() + done, out_.size() - done);
+    std::size_t chunk;
+    if (mid_line_) {
+      const auto end = out_.find('\n', done);
+      chunk = (end == std::string::npos ? out_.size() : end + 1) - done;
+    } else {
+      chunk = whole_lines(out_, done, PIPE_BUF);
+    }
+    const ssize_t n = ::write(out_fd, out_.data() + done, chunk);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
+      mid_line_ = out_[done - 1] != '\n';
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     out_.clear();
+    mid_line_ = false;
     return false;
   }
   out_.erase(0, done);
   return true;
+}
+
+// At exit with the host not reading: what is unwritten is left out, but a
+// line already begun is finished if the host takes it within `limit`.
+void Engine::finish_started_line(int out_fd, Clock::time_point limit) {
+  if (!mid_line_) return;
+  const auto end = out_.find('\n');
+  out_.resize(end == std::string::npos ? out_.size() : end + 1);
+  while (mid_line_ && Clock::now() < limit && flush_output(out_fd)) {
+    if (!mid_line_) break;
+    pollfd fd{out_fd, POLLOUT, 0};
+    ::poll(&fd, 1, 50);
+  }
+  if (mid_line_)
+    services_.log(LogLevel::Warning, "the host did not read the rest of a started answer line before exit");
+  out_.clear();
 }
 
 int Engine::run(int in_fd, int out_fd, int stop_fd) {
@@ -562,6 +608,7 @@ int Engine::run(int in_fd, int out_fd, int stop_fd) {
       pollfd fd{out_fd, POLLOUT, 0};
       ::poll(&fd, 1, 50);
     }
+    if (output_open) finish_started_line(out_fd, limit + std::chrono::milliseconds(500));
   }
   workers_stuck_ = !pool_.join_for(std::chrono::milliseconds(200));
   services_.log(LogLevel::Info, "stopped: " + std::to_string(stats_.requests) + " requests, " +

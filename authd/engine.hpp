@@ -79,6 +79,7 @@ class Engine {
   void drain_completions();
   void expire(Clock::time_point now, bool shutting_down);
   bool flush_output(int out_fd);
+  void finish_started_line(int out_fd, Clock::time_point limit);
   void log_request(const Job& job, const Verdict& verdict) const;
 
   const Config& config_;
@@ -92,7 +93,8 @@ class Engine {
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<Job>> pending_;
   std::deque<std::pair<Clock::time_point, std::uint64_t>> deadlines_;  // in arrival order = deadline order
-  std::string out_;
+  std::string out_;               // answer lines not yet written
+  bool mid_line_ = false;         // out_ begins with the rest of a line partly written
   std::vector<std::string> info_lines_;
   bool input_open_ = true;
   bool workers_stuck_ = false;

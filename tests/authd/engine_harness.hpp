@@ -114,6 +114,23 @@ class EngineHarness {
     return read_line_from(from_engine_, buffer_, limit);
   }
 
+  // Every byte the engine still writes, up to the end of its output or
+  // `limit`; lines already split off by read_line() are not repeated.
+  std::string read_to_end(std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
+    const auto until = Clock::now() + limit;
+    std::string all = std::exchange(buffer_, std::string());
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) return all;
+      pollfd ready{from_engine_, POLLIN, 0};
+      if (::poll(&ready, 1, static_cast<int>(left)) <= 0) continue;
+      char chunk[65536];
+      const ssize_t n = ::read(from_engine_, chunk, sizeof chunk);
+      if (n <= 0) return all;
+      all.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
   // Send one request and return its answer.
   std::string ask(std::string_view line) {
     send_line(line);

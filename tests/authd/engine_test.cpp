@@ -337,6 +337,36 @@ TEST(Engine, ShutdownFailsWhatCannotFinishAndStopsInTime) {
   EXPECT_TRUE(h.engine().workers_stuck());
 }
 
+TEST(Engine, AHostThatReadsSlowlyNeverGetsAPartLine) {
+  // 30,000 answers wait for a host that reads nothing until authd has given
+  // up at the end of its grace: whatever it then finds must be whole lines.
+  EngineHarness h(config("shutdown_grace_ms = 200", cheap_backend));
+  std::string batch;
+  constexpr int requests = 30000;
+  for (int i = 0; i < requests; ++i)
+    batch += std::to_string(i) + (i % 3 == 0 ? " VRFY joe@example.com secret\n" : " VRFY joe@example.com wrong\n");
+  h.send(batch);
+  EXPECT_EQ(h.finish(), 0);
+  const std::string output = h.read_to_end();
+  ASSERT_FALSE(output.empty());
+  EXPECT_EQ(output.back(), '\n') << "last bytes: " << output.substr(output.size() - std::min<std::size_t>(output.size(), 60));
+  std::set<int> seen;
+  std::size_t start = 0;
+  while (start < output.size()) {
+    auto end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    const std::string line = output.substr(start, end - start);
+    start = end + 1;
+    const auto space = line.find(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    const int seq = std::stoi(line.substr(0, space));
+    ASSERT_TRUE(seq >= 0 && seq < requests) << line;
+    EXPECT_TRUE(seen.insert(seq).second) << line;
+    EXPECT_EQ(line.substr(space), seq % 3 == 0 ? " OK" : " ERROR incorrect account name or password") << line;
+  }
+  EXPECT_GT(seen.size(), 100u);
+}
+
 TEST(Engine, InfoLinesCarryTheLogToTheHost) {
   EngineHarness h(config("info_lines = true\nlog_level = \"info\"", cheap_backend));
   h.send_line("hello");
