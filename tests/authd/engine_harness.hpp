@@ -1,5 +1,10 @@
 // Runs an Engine in-process on a pair of pipes, for tests that speak the
 // protocol to it line by line.
+//
+// Credential failures are answered at once unless the configuration names
+// failure_answer_time_ms: tests of backends and of the dispatcher's order
+// would otherwise wait out the hold on every rejection. Tests of the hold
+// set it.
 #pragma once
 
 #include <fcntl.h>
@@ -66,6 +71,7 @@ class EngineHarness {
       throw std::runtime_error("bad test configuration:\n" + all);
     }
     config_ = std::make_unique<Config>(std::get<Config>(std::move(loaded)));
+    if (toml.find("failure_answer_time_ms") == std::string::npos) config_->failure_answer_time = {};
     logger_ = std::make_unique<Logger>(Logger::Options{log, LogLevel::Debug, config_->info_lines});
     services_ = std::make_unique<EngineServices>(config_->allow_weak_schemes, *logger_);
     auto routes = Routes::build(*config_, *services_);

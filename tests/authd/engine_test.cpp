@@ -11,7 +11,9 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string config(const std::string& engine, const std::string& backends, const std::string& route = "") {
-  return "[authd]\nlog = \"syslog\"\n" + engine + "\n" + backends + "\n" +
+  // Failures are answered at once unless a test is about their answer time.
+  const std::string hold = engine.find("failure_answer_time_ms") == std::string::npos ? "failure_answer_time_ms = 0\n" : "";
+  return "[authd]\nlog = \"syslog\"\n" + hold + engine + "\n" + backends + "\n" +
          (route.empty() ? "[[route]]\ndomains = [\"*\"]\nbackends = [\"t\"]\n" : route);
 }
 const std::string cheap_backend = "[[backend]]\nname = \"t\"\ntype = \"test\"\ncheap = true\nnames = [\"joe@example.com\"]\n";
