@@ -21,6 +21,11 @@ std::string_view reject_text(RejectReason reason) {
 
 }  // namespace
 
+bool held_until_failure_time(Question question, const Verdict& verdict, const AnswerPolicy& policy) {
+  if (!policy.hide_unknown || policy.failure_answer_time.count() <= 0 || question != Question::Password) return false;
+  return verdict.kind == VerdictKind::UnknownName || verdict.kind == VerdictKind::Reject;
+}
+
 void append_answer(std::string& out, std::string_view seq, Question question, const Verdict& verdict,
                    const AnswerPolicy& policy) {
   using protocol::Status;

@@ -3,10 +3,13 @@
 // Name-harvesting protection lives here and nowhere else: with hide_unknown
 // on, every credential failure (unknown name, wrong password, disabled entry,
 // empty password, malformed name, unusable stored value) is answered with
-// the same ERROR text. Backends report what they found; they never choose
-// the words the client sees.
+// the same ERROR text, and no sooner than failure_answer_time after its
+// request came in (held_until_failure_time), so that neither its time nor
+// its place among the answers tells which it was. Backends report what they
+// found; they never choose the words the client sees or when.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -17,6 +20,7 @@ namespace authd {
 struct AnswerPolicy {
   bool hide_unknown = true;
   std::string reject_text = "incorrect account name or password";
+  std::chrono::milliseconds failure_answer_time{0};  // 0: credential failures are answered at once
 };
 
 enum class Question {
@@ -27,6 +31,12 @@ enum class Question {
 // The protocol answer to `verdict`, appended to `out` as one response line.
 void append_answer(std::string& out, std::string_view seq, Question question, const Verdict& verdict,
                    const AnswerPolicy& policy);
+
+// Whether the answer to `verdict` is a credential failure to hold until
+// failure_answer_time after its request came in. The dispatcher holds such
+// answers on its own timer (no worker waits) and releases them in the order
+// their requests came in.
+bool held_until_failure_time(Question question, const Verdict& verdict, const AnswerPolicy& policy);
 
 // The texts that do not come from a verdict.
 namespace answer_text {

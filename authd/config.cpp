@@ -35,6 +35,10 @@ const std::vector<SettingSpec>& engine_settings() {
        "at end of input, how long requests in flight may still finish", 0, 4500},
       {"hide_unknown", SettingType::Boolean, true,
        "answer every credential failure with the same text (name-harvesting protection)"},
+      {"failure_answer_time_ms", SettingType::Integer, std::int64_t{500},
+       "with hide_unknown on, every credential failure is answered this long after its request came in, in "
+       "arrival order (0: at once). Keep it above the slowest check and below request_timeout_ms",
+       0, max_failure_answer_time_ms},
       {"allow_weak_schemes", SettingType::Boolean, false,
        "accept stored passwords in weak schemes (plain text, unsalted digests, DES, CRAM-MD5)"},
       {"intf_reply", SettingType::String, std::string("ok"), "answer INTF with \"seq OK v\" (ok) or \"seq INTF v\" (intf)"},
@@ -194,6 +198,11 @@ void read_engine(const toml::table& root, Config& config, Checker& check) {
   config.request_timeout = std::chrono::milliseconds(s.integer("request_timeout_ms"));
   config.shutdown_grace = std::chrono::milliseconds(s.integer("shutdown_grace_ms"));
   config.hide_unknown = s.boolean("hide_unknown");
+  config.failure_answer_time = std::chrono::milliseconds(s.integer("failure_answer_time_ms"));
+  if (config.hide_unknown && config.failure_answer_time >= config.request_timeout)
+    check.issue(line_of_key("failure_answer_time_ms"), "authd.failure_answer_time_ms",
+                "must be below request_timeout_ms (" + std::to_string(config.request_timeout.count()) +
+                    "), or a failure would be answered after its deadline");
   config.allow_weak_schemes = s.boolean("allow_weak_schemes");
   const auto& intf = s.string("intf_reply");
   if (intf == "ok" || intf == "intf") config.intf_reply_intf = intf == "intf";
@@ -206,6 +215,8 @@ void read_engine(const toml::table& root, Config& config, Checker& check) {
     }
   config.log = s.string("log");
   if (config.log != "syslog" && config.log != "stderr") config.log = check.resolve_path(config.log);
+  if (auto problem = log_destination_problem(config.log); !problem.empty())
+    check.issue(line_of_key("log"), "authd.log", problem);
   if (auto level = parse_log_level(s.string("log_level"))) config.log_level = *level;
   else
     check.issue(line_of_key("log_level"), "authd.log_level",

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,6 +19,9 @@
 #include "authd/plugin_loader.hpp"
 
 namespace authd {
+
+// The largest failure_answer_time_ms accepted.
+inline constexpr std::int64_t max_failure_answer_time_ms = 10000;
 
 struct ConfigIssue {
   std::string file;
@@ -49,6 +53,7 @@ struct Config {
   std::chrono::milliseconds request_timeout{3000};
   std::chrono::milliseconds shutdown_grace{4000};
   bool hide_unknown = true;
+  std::chrono::milliseconds failure_answer_time{500};  // with hide_unknown: when a credential failure is answered
   bool allow_weak_schemes = false;
   bool intf_reply_intf = false;  // answer INTF with "seq INTF v" instead of "seq OK v"
   std::string reject_text = "incorrect account name or password";

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 
@@ -19,8 +20,12 @@ namespace authd {
 
 namespace {
 
-// Reading pauses while this much output waits for the host to read it.
+// Reading pauses while this much output waits for the host to read it,
+// or while this many credential failures wait for their answer time.
 constexpr std::size_t max_buffered_output = std::size_t{4} << 20;
+constexpr std::size_t max_held_answers = 100000;
+// A failure decided after its answer time is logged at most this often.
+constexpr auto late_failure_log_interval = std::chrono::seconds(60);
 
 Operation operation_of(protocol::Command command) {
   switch (command) {
@@ -61,6 +66,8 @@ class FdFlags {
 // mutex orders those writes before the dispatcher's reads.
 struct Engine::Job {
   std::uint64_t id = 0;
+  std::uint64_t arrival = 0;     // arrival number: ties of equal arrival times keep this order
+  Clock::time_point arrived;     // when its line was read
   protocol::Request request;
   CanonicalAccount account;
   const Route* route = nullptr;
@@ -112,7 +119,7 @@ Engine::Engine(const Config& config, const Routes& routes, EngineServices& servi
     : config_(config),
       routes_(routes),
       services_(services),
-      policy_{config.hide_unknown, config.reject_text},
+      policy_{config.hide_unknown, config.reject_text, config.failure_answer_time},
       pool_(config.workers, config.max_queued),
       completions_(std::make_unique<Completions>()),
       reader_(protocol::max_request_line) {}
@@ -183,11 +190,13 @@ void Engine::start(protocol::Request request) {
 
   auto job = std::make_shared<Job>();
   job->request = std::move(request);
+  job->arrived = arrived_;
+  job->arrival = ++arrivals_;
   const Question question = job->request.command == Command::New ? Question::Existence : Question::Password;
   auto account = split_account_name(job->request.account);
   if (!account) {
     const Verdict malformed = Verdict::reject(RejectReason::MalformedName);
-    append_answer(out_, job->request.seq, question, malformed, policy_);
+    emit_answer(*job, question, malformed);
     ++stats_.rejected;
     log_request(*job, malformed);
     return;
@@ -389,13 +398,49 @@ void Engine::finish(Job& job, const Verdict& verdict) {
   if (job.id != 0) pending_.erase(job.id);
   const Question question =
       job.request.command == protocol::Command::New ? Question::Existence : Question::Password;
-  append_answer(out_, job.request.seq, question, verdict, policy_);
+  emit_answer(job, question, verdict);
   switch (verdict.kind) {
     case VerdictKind::Accept: ++stats_.accepted; break;
     case VerdictKind::TempFail: ++stats_.failed; break;
     default: ++stats_.rejected; break;
   }
   log_request(job, verdict);
+}
+
+// Every answer to a verdict goes out through here: at once, or held for the
+// failure answer time when answers.cpp says so.
+void Engine::emit_answer(const Job& job, Question question, const Verdict& verdict) {
+  if (!held_until_failure_time(question, verdict, policy_)) {
+    append_answer(out_, job.request.seq, question, verdict, policy_);
+    return;
+  }
+  std::string line;
+  append_answer(line, job.request.seq, question, verdict, policy_);
+  const auto release = job.arrived + policy_.failure_answer_time;
+  if (const auto now = Clock::now(); now > release) note_late_failure(now, now - job.arrived);
+  held_.emplace(std::pair{release, job.arrival}, std::move(line));
+}
+
+// A check slower than the failure answer time shows through in the timing;
+// the administrator must hear of it.
+void Engine::note_late_failure(Clock::time_point now, Clock::duration took) {
+  ++stats_.late_failures;
+  if (late_logged_ != Clock::time_point{} && now - late_logged_ < late_failure_log_interval) return;
+  late_logged_ = now;
+  services_.log(LogLevel::Warning,
+                "a credential failure took " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) +
+                    " ms to decide, longer than failure_answer_time_ms = " +
+                    std::to_string(policy_.failure_answer_time.count()) +
+                    ": its answer time tells it apart; raise failure_answer_time_ms above the slowest check (" +
+                    std::to_string(stats_.late_failures) + " so far)");
+}
+
+void Engine::release_held(Clock::time_point now, bool everything) {
+  while (!held_.empty() && (everything || held_.begin()->first.first <= now)) {
+    out_ += held_.begin()->second;
+    held_.erase(held_.begin());
+  }
 }
 
 void Engine::log_request(const Job& job, const Verdict& verdict) const {
@@ -450,22 +495,67 @@ void Engine::expire(Clock::time_point now, bool shutting_down) {
   }
 }
 
+namespace {
+
+// How many bytes of `out` from `from` to hand to one write(): whole lines
+// only, at most `limit` bytes unless the first line alone is longer.
+std::size_t whole_lines(std::string_view out, std::size_t from, std::size_t limit) {
+  const std::string_view rest = out.substr(from);
+  if (rest.size() <= limit) return rest.size();  // the buffer only ever holds whole lines
+  const auto last = rest.rfind('\n', limit - 1);
+  if (last != std::string_view::npos) return last + 1;
+  const auto first = rest.find('\n');
+  return first == std::string_view::npos ? rest.size() : first + 1;
+}
+
+}  // namespace
+
 // Write what the host can take now; false when standard output is gone.
+//
+// A line is never left half written: each write() holds whole lines and at
+// most PIPE_BUF bytes, which a pipe takes all or nothing. Should a write
+// still stop inside a line (standard output is not a pipe), the rest of
+// that line goes first, before anything else and before the process ends.
 bool Engine::flush_output(int out_fd) {
   std::size_t done = 0;
   while (done < out_.size()) {
-    const ssize_t n = ::write(out_fd, out_.data() + done, out_.size() - done);
+    std::size_t chunk;
+    if (mid_line_) {
+      const auto end = out_.find('\n', done);
+      chunk = (end == std::string::npos ? out_.size() : end + 1) - done;
+    } else {
+      chunk = whole_lines(out_, done, PIPE_BUF);
+    }
+    const ssize_t n = ::write(out_fd, out_.data() + done, chunk);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
+      mid_line_ = out_[done - 1] != '\n';
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     out_.clear();
+    mid_line_ = false;
     return false;
   }
   out_.erase(0, done);
   return true;
+}
+
+// At exit with the host not reading: what is unwritten is left out, but a
+// line already begun is finished if the host takes it within `limit`.
+void Engine::finish_started_line(int out_fd, Clock::time_point limit) {
+  if (!mid_line_) return;
+  const auto end = out_.find('\n');
+  out_.resize(end == std::string::npos ? out_.size() : end + 1);
+  while (mid_line_ && Clock::now() < limit && flush_output(out_fd)) {
+    if (!mid_line_) break;
+    pollfd fd{out_fd, POLLOUT, 0};
+    ::poll(&fd, 1, 50);
+  }
+  if (mid_line_)
+    services_.log(LogLevel::Warning, "the host did not read the rest of a started answer line before exit");
+  out_.clear();
 }
 
 int Engine::run(int in_fd, int out_fd, int stop_fd) {
@@ -479,7 +569,9 @@ int Engine::run(int in_fd, int out_fd, int stop_fd) {
     const auto now = Clock::now();
     expire(now, false);
     if (!input_open_ && shutdown_deadline == Clock::time_point{}) shutdown_deadline = now + config_.shutdown_grace;
-    if (!input_open_ && now >= shutdown_deadline) expire(now, true);
+    const bool grace_over = !input_open_ && now >= shutdown_deadline;
+    if (grace_over) expire(now, true);
+    release_held(now, grace_over);
 
     info_lines_.clear();
     services_.logger().take_info_lines(info_lines_);
@@ -489,14 +581,16 @@ int Engine::run(int in_fd, int out_fd, int stop_fd) {
       services_.log(LogLevel::Warning, "standard output closed: the host is gone, stopping");
       input_open_ = false;
       expire(now, true);
+      held_.clear();
       break;
     }
-    if (!input_open_ && pending_.empty() && out_.empty()) break;
-    if (!input_open_ && pending_.empty() && now >= shutdown_deadline + std::chrono::milliseconds(500)) break;
+    if (!input_open_ && pending_.empty() && held_.empty() && out_.empty()) break;
+    if (!input_open_ && pending_.empty() && held_.empty() && now >= shutdown_deadline + std::chrono::milliseconds(500))
+      break;
 
     pollfd fds[4];
     nfds_t count = 0;
-    const bool want_input = input_open_ && out_.size() < max_buffered_output;
+    const bool want_input = input_open_ && out_.size() < max_buffered_output && held_.size() < max_held_answers;
     int input_index = -1, output_index = -1, stop_index = -1;
     if (want_input) {
       input_index = static_cast<int>(count);
@@ -512,17 +606,25 @@ int Engine::run(int in_fd, int out_fd, int stop_fd) {
       fds[count++] = {stop_fd, POLLIN, 0};
     }
 
-    int timeout_ms = -1;
+    // The timer of deadlines, held failures and the grace: ppoll's
+    // nanoseconds, so that a held failure leaves close to its time.
     auto wake_at = Clock::time_point::max();
     if (!deadlines_.empty()) wake_at = deadlines_.front().first;
+    if (!held_.empty()) wake_at = std::min(wake_at, held_.begin()->first.first);
     if (!input_open_) wake_at = std::min(wake_at, shutdown_deadline);
+    if (!out_.empty() && !input_open_) wake_at = std::min(wake_at, now + std::chrono::milliseconds(100));
+    timespec wait{};
+    const timespec* timeout = nullptr;
     if (wake_at != Clock::time_point::max()) {
-      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake_at - now).count();
-      timeout_ms = static_cast<int>(std::clamp<long long>(wait, 0, 60000));
+      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::clamp<Clock::duration>(wake_at - now, Clock::duration::zero(), std::chrono::seconds(60)))
+                            .count();
+      wait.tv_sec = static_cast<time_t>(left / 1000000000);
+      wait.tv_nsec = static_cast<long>(left % 1000000000);
+      timeout = &wait;
     }
-    if (!out_.empty() && !input_open_) timeout_ms = timeout_ms < 0 ? 100 : std::min(timeout_ms, 100);
 
-    const int ready = ::poll(fds, count, timeout_ms);
+    const int ready = ::ppoll(fds, count, timeout, nullptr);
     if (ready < 0) {
       if (errno == EINTR) continue;
       services_.log(LogLevel::Error, std::string("poll failed: ") + std::strerror(errno));
@@ -540,6 +642,7 @@ int Engine::run(int in_fd, int out_fd, int stop_fd) {
     if (input_index >= 0 && (fds[input_index].revents & (POLLIN | POLLHUP | POLLERR))) {
       auto space = reader_.prepare();
       const ssize_t n = ::read(in_fd, space.data(), space.size());
+      arrived_ = Clock::now();
       if (n > 0) {
         reader_.commit(static_cast<std::size_t>(n));
         while (input_open_) {
@@ -562,13 +665,18 @@ int Engine::run(int in_fd, int out_fd, int stop_fd) {
       pollfd fd{out_fd, POLLOUT, 0};
       ::poll(&fd, 1, 50);
     }
+    if (output_open) finish_started_line(out_fd, limit + std::chrono::milliseconds(500));
   }
   workers_stuck_ = !pool_.join_for(std::chrono::milliseconds(200));
   services_.log(LogLevel::Info, "stopped: " + std::to_string(stats_.requests) + " requests, " +
                                     std::to_string(stats_.accepted) + " accepted, " + std::to_string(stats_.rejected) +
                                     " rejected, " + std::to_string(stats_.failed) + " failed (" +
                                     std::to_string(stats_.timed_out) + " timed out), " +
-                                    std::to_string(stats_.unanswerable) + " lines without a sequence number");
+                                    std::to_string(stats_.unanswerable) + " lines without a sequence number" +
+                                    (stats_.late_failures == 0
+                                         ? std::string()
+                                         : ", " + std::to_string(stats_.late_failures) +
+                                               " failures decided after failure_answer_time_ms"));
   return 0;
 }
 

@@ -8,14 +8,21 @@
 //   * answers are appended to an output buffer as soon as they are known and
 //     written whenever standard output can take them (several in one write);
 //   * every request has a deadline; one still unanswered at its deadline is
-//     answered FAILURE, and the late result of its worker is dropped.
+//     answered FAILURE, and the late result of its worker is dropped;
+//   * with hide_unknown on, a credential failure is not written when known
+//     but held in a queue ordered by (arrival + failure_answer_time, arrival
+//     number) and released by the loop's own timer: its time and its place
+//     among the answers are the same whatever the failure was.
 // End of input or QUIT stops the reading; requests in flight may finish
-// until the shutdown grace runs out and are then answered FAILURE.
+// until the shutdown grace runs out and are then answered FAILURE. Held
+// failures keep their time during the grace; those still held when it runs
+// out are written at once.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +47,7 @@ struct EngineStats {
   std::uint64_t failed = 0;     // FAILURE answers
   std::uint64_t timed_out = 0;  // of which past their deadline
   std::uint64_t unanswerable = 0;  // lines without a usable sequence number
+  std::uint64_t late_failures = 0; // credential failures decided after their failure answer time
 };
 
 class Engine {
@@ -74,11 +82,15 @@ class Engine {
   void step_done(const std::shared_ptr<Job>& job);
   void start_timing_dummy(const std::shared_ptr<Job>& job);
   void finish(Job& job, const Verdict& verdict);
+  void emit_answer(const Job& job, Question question, const Verdict& verdict);
+  void note_late_failure(Clock::time_point now, Clock::duration took);
+  void release_held(Clock::time_point now, bool everything);
   void finish_sasl(Job& job);
   void answer(std::string_view seq, protocol::Status status, std::string_view text);
   void drain_completions();
   void expire(Clock::time_point now, bool shutting_down);
   bool flush_output(int out_fd);
+  void finish_started_line(int out_fd, Clock::time_point limit);
   void log_request(const Job& job, const Verdict& verdict) const;
 
   const Config& config_;
@@ -92,7 +104,13 @@ class Engine {
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<Job>> pending_;
   std::deque<std::pair<Clock::time_point, std::uint64_t>> deadlines_;  // in arrival order = deadline order
-  std::string out_;
+  Clock::time_point arrived_{};   // when the lines being handled were read
+  std::uint64_t arrivals_ = 0;    // requests read so far: each one's arrival number
+  // Credential failures waiting for their time, by (release time, arrival number).
+  std::map<std::pair<Clock::time_point, std::uint64_t>, std::string> held_;
+  Clock::time_point late_logged_{};
+  std::string out_;               // answer lines not yet written
+  bool mid_line_ = false;         // out_ begins with the rest of a line partly written
   std::vector<std::string> info_lines_;
   bool input_open_ = true;
   bool workers_stuck_ = false;

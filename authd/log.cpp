@@ -1,6 +1,7 @@
 #include "authd/log.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -8,7 +9,10 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
+
+#include "protocol/log_text.hpp"
 
 namespace authd {
 
@@ -30,6 +34,30 @@ std::string_view log_level_name(LogLevel level) noexcept {
   return "unknown";
 }
 
+std::string log_destination_problem(const std::string& destination) {
+  if (destination.empty()) return "is empty: give \"syslog\" or the path of a log file";
+  if (destination == "syslog" || destination == "stderr") return {};
+  struct stat st{};
+  if (::stat(destination.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return "'" + destination + "' is a directory: give the path of a log file in it";
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
+      return "'" + destination + "' is not a regular file";
+    if (::access(destination.c_str(), W_OK) != 0)
+      return "cannot write the log file '" + destination + "': " + std::strerror(errno);
+    return {};
+  }
+  if (errno != ENOENT) return "cannot use the log file '" + destination + "': " + std::strerror(errno);
+  const auto parent = std::filesystem::path(destination).parent_path();
+  const std::string dir = parent.empty() ? std::string(".") : parent.string();
+  if (::stat(dir.c_str(), &st) != 0)
+    return "cannot create the log file '" + destination + "': directory '" + dir + "': " + std::strerror(errno);
+  if (!S_ISDIR(st.st_mode))
+    return "cannot create the log file '" + destination + "': '" + dir + "' is not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "cannot create the log file '" + destination + "' in '" + dir + "': " + std::strerror(errno);
+  return {};
+}
+
 namespace {
 
 int syslog_priority(LogLevel level) {
@@ -40,16 +68,6 @@ int syslog_priority(LogLevel level) {
     case LogLevel::Error: return LOG_ERR;
   }
   return LOG_NOTICE;
-}
-
-// One line, no control bytes: a message can never forge a second log line.
-std::string clean_message(std::string_view message) {
-  std::string text(message.substr(0, Logger::max_message));
-  for (char& c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = ' ';
-  }
-  return text;
 }
 
 void write_all(int fd, std::string_view bytes) {
@@ -91,7 +109,8 @@ Logger::~Logger() {
 
 void Logger::log(LogLevel level, std::string_view message) {
   if (!enabled(level)) return;
-  std::string text = clean_message(message);
+  // One line, no control: a message can never forge a log line or drive a terminal.
+  std::string text = protocol::log_safe_text(message, max_message);
   {
     std::lock_guard lock(mutex_);
     if (options_.info_lines && level >= LogLevel::Info && info_lines_.size() < max_info_lines)

@@ -23,6 +23,13 @@
 namespace authd {
 
 std::optional<LogLevel> parse_log_level(std::string_view word) noexcept;
+
+// Why `destination` ("syslog", "stderr" or a file path) cannot take the
+// log, or empty when the Logger will be able to open it: a file that exists
+// must be writable and not a directory; one that does not exist yet needs a
+// writable directory to be created in. Nothing is created. Configuration
+// loading asks this, so that --check-config and start-up refuse the same.
+std::string log_destination_problem(const std::string& destination);
 std::string_view log_level_name(LogLevel level) noexcept;
 
 class Logger {

@@ -187,8 +187,9 @@ int main(int argc, char** argv) {
   auto* config_opt = app.add_option("-c,--config", config_path, "configuration file (TOML) to serve with")
                          ->check(CLI::ExistingFile);
   auto* check_opt = app.add_option("--check-config", check_path,
-                                   "check a configuration file, report every problem with file, line and key, "
-                                   "and exit (0: fine, 1: problems)");
+                                   "check a configuration file as start-up would (keys, plugins, backends, "
+                                   "the log file), report every problem with file, line and key, and exit "
+                                   "(0: fine, 1: problems)");
   app.add_flag("--list-backends", show_backends, "list backend types and their settings, with defaults and help");
   app.add_flag("--list-schemes", show_schemes, "list the password schemes this authd verifies");
   config_opt->excludes(check_opt);

@@ -182,5 +182,41 @@ TEST(Config, FileThatCannotBeRead) {
   EXPECT_NE(std::get<std::vector<ConfigIssue>>(result)[0].message.find("cannot read"), std::string::npos);
 }
 
+TEST(Config, TheLogMustBeWritableBeforeStartUp) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.path() / "logs");
+  const auto issue_for = [&](const std::string& log) -> std::string {
+    BackendTypes types;
+    register_builtin_backends(types);
+    types.add(describe_backend<TestBackend>(), "test");
+    auto result = load("[authd]\nworkers = 2\nlog = \"" + log + "\"\n" + good_tail, types, dir.path().string());
+    auto* issues = std::get_if<std::vector<ConfigIssue>>(&result);
+    if (issues == nullptr) return {};
+    EXPECT_EQ(issues->size(), 1u);
+    EXPECT_EQ(issues->front().line, 3);
+    EXPECT_EQ(issues->front().key, "authd.log");
+    return issues->front().message;
+  };
+  EXPECT_NE(issue_for("").find("is empty"), std::string::npos);
+  EXPECT_NE(issue_for("missing/authd.log").find("No such file or directory"), std::string::npos);
+  EXPECT_NE(issue_for("logs").find("is a directory"), std::string::npos);
+  EXPECT_NE(issue_for(dir.file("plain", "x") + "/authd.log").find("Not a directory"), std::string::npos);
+  if (::geteuid() != 0) {
+    std::filesystem::create_directory(dir.path() / "locked");
+    std::filesystem::permissions(dir.path() / "locked", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    EXPECT_NE(issue_for("locked/authd.log").find("Permission denied"), std::string::npos);
+    const auto readonly = dir.file("readonly.log", "");
+    std::filesystem::permissions(readonly, std::filesystem::perms::owner_read);
+    EXPECT_NE(issue_for(readonly).find("Permission denied"), std::string::npos);
+  }
+  // A file that does not exist yet in a writable directory is fine, and the
+  // check does not create it.
+  EXPECT_EQ(issue_for("logs/authd.log"), "");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "logs" / "authd.log"));
+  EXPECT_EQ(issue_for(dir.file("existing.log", "")), "");
+  EXPECT_EQ(issue_for("syslog"), "");
+  EXPECT_EQ(issue_for("stderr"), "");
+}
+
 }  // namespace
 }  // namespace authd::testing

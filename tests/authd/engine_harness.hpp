@@ -1,5 +1,10 @@
 // Runs an Engine in-process on a pair of pipes, for tests that speak the
 // protocol to it line by line.
+//
+// Credential failures are answered at once unless the configuration names
+// failure_answer_time_ms: tests of backends and of the dispatcher's order
+// would otherwise wait out the hold on every rejection. Tests of the hold
+// set it.
 #pragma once
 
 #include <fcntl.h>
@@ -66,6 +71,7 @@ class EngineHarness {
       throw std::runtime_error("bad test configuration:\n" + all);
     }
     config_ = std::make_unique<Config>(std::get<Config>(std::move(loaded)));
+    if (toml.find("failure_answer_time_ms") == std::string::npos) config_->failure_answer_time = {};
     logger_ = std::make_unique<Logger>(Logger::Options{log, LogLevel::Debug, config_->info_lines});
     services_ = std::make_unique<EngineServices>(config_->allow_weak_schemes, *logger_);
     auto routes = Routes::build(*config_, *services_);
@@ -112,6 +118,23 @@ class EngineHarness {
   // The next line from the engine, or nullopt after `limit` or at its end.
   std::optional<std::string> read_line(std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
     return read_line_from(from_engine_, buffer_, limit);
+  }
+
+  // Every byte the engine still writes, up to the end of its output or
+  // `limit`; lines already split off by read_line() are not repeated.
+  std::string read_to_end(std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
+    const auto until = Clock::now() + limit;
+    std::string all = std::exchange(buffer_, std::string());
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) return all;
+      pollfd ready{from_engine_, POLLIN, 0};
+      if (::poll(&ready, 1, static_cast<int>(left)) <= 0) continue;
+      char chunk[65536];
+      const ssize_t n = ::read(from_engine_, chunk, sizeof chunk);
+      if (n <= 0) return all;
+      all.append(chunk, static_cast<std::size_t>(n));
+    }
   }
 
   // Send one request and return its answer.

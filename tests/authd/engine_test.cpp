@@ -11,7 +11,9 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string config(const std::string& engine, const std::string& backends, const std::string& route = "") {
-  return "[authd]\nlog = \"syslog\"\n" + engine + "\n" + backends + "\n" +
+  // Failures are answered at once unless a test is about their answer time.
+  const std::string hold = engine.find("failure_answer_time_ms") == std::string::npos ? "failure_answer_time_ms = 0\n" : "";
+  return "[authd]\nlog = \"syslog\"\n" + hold + engine + "\n" + backends + "\n" +
          (route.empty() ? "[[route]]\ndomains = [\"*\"]\nbackends = [\"t\"]\n" : route);
 }
 const std::string cheap_backend = "[[backend]]\nname = \"t\"\ntype = \"test\"\ncheap = true\nnames = [\"joe@example.com\"]\n";
@@ -337,6 +339,36 @@ TEST(Engine, ShutdownFailsWhatCannotFinishAndStopsInTime) {
   EXPECT_TRUE(h.engine().workers_stuck());
 }
 
+TEST(Engine, AHostThatReadsSlowlyNeverGetsAPartLine) {
+  // 30,000 answers wait for a host that reads nothing until authd has given
+  // up at the end of its grace: whatever it then finds must be whole lines.
+  EngineHarness h(config("shutdown_grace_ms = 200", cheap_backend));
+  std::string batch;
+  constexpr int requests = 30000;
+  for (int i = 0; i < requests; ++i)
+    batch += std::to_string(i) + (i % 3 == 0 ? " VRFY joe@example.com secret\n" : " VRFY joe@example.com wrong\n");
+  h.send(batch);
+  EXPECT_EQ(h.finish(), 0);
+  const std::string output = h.read_to_end();
+  ASSERT_FALSE(output.empty());
+  EXPECT_EQ(output.back(), '\n') << "last bytes: " << output.substr(output.size() - std::min<std::size_t>(output.size(), 60));
+  std::set<int> seen;
+  std::size_t start = 0;
+  while (start < output.size()) {
+    auto end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    const std::string line = output.substr(start, end - start);
+    start = end + 1;
+    const auto space = line.find(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    const int seq = std::stoi(line.substr(0, space));
+    ASSERT_TRUE(seq >= 0 && seq < requests) << line;
+    EXPECT_TRUE(seen.insert(seq).second) << line;
+    EXPECT_EQ(line.substr(space), seq % 3 == 0 ? " OK" : " ERROR incorrect account name or password") << line;
+  }
+  EXPECT_GT(seen.size(), 100u);
+}
+
 TEST(Engine, InfoLinesCarryTheLogToTheHost) {
   EngineHarness h(config("info_lines = true\nlog_level = \"info\"", cheap_backend));
   h.send_line("hello");
@@ -356,6 +388,26 @@ TEST(Engine, PasswordsNeverReachTheLog) {
   EXPECT_NE(log.find("joe@example.com"), std::string::npos);
   EXPECT_EQ(log.find("s3cr3t"), std::string::npos);
   EXPECT_EQ(log.find("secret"), std::string::npos);
+}
+
+TEST(Engine, NamesCannotForgeOrDriveTheLog) {
+  // C1 controls as bytes and as characters, Unicode line separators and a
+  // bidi override in names must not reach the log file.
+  EngineHarness h(config("log_level = \"debug\"", cheap_backend));
+  EXPECT_EQ(h.ask("1 VRFY a\x85" "b@example.com x"), "1 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("2 VRFY a\x9b[2J@example.com x"), "2 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("3 VRFY a\xc2\x85" "b@example.com x"), "3 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("4 VRFY a\xc2\x9b[2J@example.com x"), "4 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("5 VRFY a\xe2\x80\xa8" "b@example.com x"), "5 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("6 VRFY a\xe2\x80\xa9" "b@example.com x"), "6 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("7 VRFY a\xe2\x80\xae" "b@example.com x"), "7 ERROR incorrect account name or password");
+  EXPECT_EQ(h.ask("8 VRFY \"a\\010\\027b@example.com\" x"), "8 ERROR incorrect account name or password");
+  h.finish();
+  const std::string log = h.log_text();
+  for (const char* forged : {"\x85", "\x9b", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xae", "\x1b"})
+    EXPECT_EQ(log.find(forged), std::string::npos) << log;
+  EXPECT_NE(log.find("a?b@example.com"), std::string::npos) << log;
+  EXPECT_NE(log.find("a?[2j@example.com"), std::string::npos) << log;
 }
 
 }  // namespace

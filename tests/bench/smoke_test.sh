@@ -22,6 +22,7 @@ write_config() {  # PASSWORD_FILE CONFIG
 [authd]
 log = "$tmp/authd.log"
 workers = 2
+failure_answer_time_ms = 0
 [[backend]]
 name = "f"
 type = "passwd-file"

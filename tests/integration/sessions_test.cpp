@@ -75,6 +75,28 @@ TEST(Binary, CheckConfigReportsFileLineAndKey) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Binary, CheckConfigRefusesALogThatCannotBeOpened) {
+  // --check-config must refuse what --config cannot start with.
+  const auto dir = std::filesystem::temp_directory_path() / ("authd-cl-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "a-directory");
+  std::ofstream(dir / "users.passwd") << "joe@example.com:{SSHA}W8WH2WBVmWBfukWy2gYTy5xPiub1vTC63j/bQA==\n";
+  for (const std::string log : {"", "missing-directory/authd.log", "a-directory"}) {
+    const auto config = (dir / "authd.toml").string();
+    std::ofstream(config) << "[authd]\nlog = \"" << log << "\"\n[[backend]]\nname = \"x\"\ntype = \"passwd-file\"\n"
+                             "path = \"users.passwd\"\n[[route]]\ndomains = [\"*\"]\nbackends = [\"x\"]\n";
+    const auto err = (dir / "stderr").string();
+    HelperProcess check({AUTHD_BINARY, "--check-config", config}, err);
+    EXPECT_EQ(check.wait(10s), 1) << "log = \"" << log << "\"";
+    std::ifstream in(err);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    EXPECT_NE(text.find(config + ":2: authd.log: "), std::string::npos) << text;
+    HelperProcess serve({AUTHD_BINARY, "--config", config}, "/dev/null");
+    serve.close_input();
+    EXPECT_EQ(serve.wait(10s), 1) << "log = \"" << log << "\"";
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Binary, ExitsPromptlyAtEndOfInputWithWorkInFlight) {
   HelperProcess helper({AUTHD_BINARY, "--config", examples + "/sessions/seed.toml"});
   for (int i = 0; i < 20; ++i) helper.send(std::to_string(i) + " VRFY user1@domain1.com dsyui134\n");
