@@ -27,10 +27,13 @@
 #include "host/host.hpp"
 #include "host/replay.hpp"
 #include "passwords/challenge.hpp"
+#include "protocol/log_text.hpp"
 
 namespace {
 
 using namespace authd::host;
+
+constexpr std::size_t max_log_line = 4096;
 
 int replay(const std::string& session_path, const std::vector<std::string>& command, int timeout_ms, bool verbose) {
   std::ifstream in(session_path, std::ios::binary);
@@ -81,7 +84,11 @@ struct Common {
   bool verbose = false;
 };
 
-void log_line(std::string_view line) { std::cerr << "authhost: " << line << "\n"; }
+// The one writer of authhost's log: names, modes and helper lines come from
+// clients and helpers, so each line is made safe to show first.
+void log_line(std::string_view line) {
+  std::cerr << "authhost: " << authd::protocol::log_safe_text(line, max_log_line) << "\n";
+}
 
 std::unique_ptr<Host> open_host(const Common& common) {
   const Host::Logger log = common.verbose ? Host::Logger(log_line) : Host::Logger();
@@ -197,10 +204,7 @@ int run_serve(const Common& common, const ServeOptions& o) {
   options.login_timeout = std::chrono::seconds(o.login_timeout_s);
   options.max_prelogin_per_address = static_cast<std::size_t>(o.max_waiting_per_address);
   try {
-    admin::Server server(*host, options, common.verbose ? admin::Server::Logger([](std::string_view line) {
-      std::cerr << "authhost: " << line << "\n";
-    })
-                                                          : admin::Server::Logger());
+    admin::Server server(*host, options, common.verbose ? admin::Server::Logger(log_line) : admin::Server::Logger());
     for (const auto& endpoint : server.endpoints()) std::cout << "listening on " << endpoint << "\n";
     std::cout.flush();
     int signal = 0;

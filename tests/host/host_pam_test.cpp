@@ -70,7 +70,12 @@ TEST_F(OsPassword, CannotServeSecureMethods) {
 TEST_F(OsPassword, APamFaultIsTemporaryAndNotCounted) {
   ASSERT_TRUE(set(*host, {}, "FailedLoginLimit", "1").ok());
   ASSERT_TRUE(set(*host, {}, "OSPasswordService", pam_env::service::unavailable).ok());
+  ASSERT_TRUE(set(*host, {}, "HideUnknownAccounts", "false").ok());
   for (int i = 0; i < 3; ++i) EXPECT_EQ(login("joe@example.com", "os pass").status, LoginStatus::TempFail);
+  EXPECT_FALSE(host->store().lockout("joe@example.com"));
+  // Hiding answers it as the uniform rejection, still not counted.
+  ASSERT_TRUE(set(*host, {}, "HideUnknownAccounts", "true").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(login("joe@example.com", "os pass").why, RejectWhy::Unavailable);
   EXPECT_FALSE(host->store().lockout("joe@example.com"));
   ASSERT_TRUE(set(*host, {}, "OSPasswordService", pam_env::service::matrix).ok());
   EXPECT_EQ(login("joe@example.com", "os pass").status, LoginStatus::Accepted);

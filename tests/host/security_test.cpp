@@ -264,6 +264,16 @@ TEST(Tool, VersionFromAndUnlock) {
   EXPECT_TRUE(contains(out, "--from notanip is not an IPv4 or IPv6 address")) << out;
   EXPECT_EQ(run(authhost + " unlock nobody@example.com", out), 0) << out;
   EXPECT_TRUE(contains(out, "nothing to lift")) << out;
+  // A name cannot forge log lines or drive the terminal (ESC, U+2028, C1 CSI).
+  EXPECT_EQ(run("printf 'x\\n' | " + authhost +
+                    " -v login \"$(printf 'evil\\033[2J\\342\\200\\250\\302\\233x@example.com')\"",
+                out),
+            1)
+      << out;
+  EXPECT_TRUE(contains(out, "login (malformed name)")) << out;
+  EXPECT_FALSE(contains(out, "\x1b")) << out;
+  EXPECT_FALSE(contains(out, "\xe2\x80\xa8")) << out;
+  EXPECT_FALSE(contains(out, "\xc2\x9b")) << out;
 }
 
 // Twenty processes at once, a limit of five: the store holds the
