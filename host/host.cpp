@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "host/helper_client.hpp"
-#include "host/os_users.hpp"
+#include "pam/os_user.hpp"
 #include "pam/user_template.hpp"
 #include "passwords/registry.hpp"
 
@@ -301,7 +301,7 @@ Status Host::check_os_user_name(const std::string& domain, const std::string& ac
         accounts.push_back({name, d});
     for (const auto& a : accounts) {
       const std::string user = templ->expand({a.name, a.domain});
-      const auto os = find_os_user(user, error);
+      const auto os = pam::find_os_user(user, error);
       if (!os) return Status::error(ErrorCode::Storage, error);
       if (os->found && os->uid < min_uid)
         return Status::error(ErrorCode::PermissionDenied,

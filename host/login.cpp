@@ -7,8 +7,8 @@
 #include "host/client_addresses.hpp"
 #include "host/helper_client.hpp"
 #include "host/host.hpp"
-#include "host/os_users.hpp"
 #include "pam/pam_backend.hpp"
+#include "pam/os_user.hpp"
 #include "pam/user_template.hpp"
 #include "passwords/challenge.hpp"
 #include "passwords/registry.hpp"
@@ -276,7 +276,7 @@ class LoginPath {
     const auto templ = pam::UserTemplate::parse(account.text(setting::os_user_name), error);
     if (!templ) return CheckResult{Check::TempFail, "OSUserName: " + error};
     const std::string user = templ->expand({address.name, address.domain});
-    const auto os = find_os_user(user, error);
+    const auto os = pam::find_os_user(user, error);
     if (!os) return CheckResult{Check::TempFail, error};
     const std::int64_t min_uid = server_.integer(setting::os_user_min_uid);
     if (os->found && os->uid < min_uid)

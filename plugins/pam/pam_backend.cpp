@@ -1,6 +1,5 @@
 #include "pam/pam_backend.hpp"
 
-#include <pwd.h>
 #include <security/pam_appl.h>
 #include <unistd.h>
 
@@ -8,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "pam/os_user.hpp"
 #include "pam/pam_conversation.hpp"
 #include "pam/pam_results.hpp"
 
@@ -178,23 +178,10 @@ Verdict PamBackend::authenticate(const std::string& user, const Secret& password
 
 Verdict PamBackend::exists(const Account& account) {
   const std::string user = user_template_.expand(account);
-  constexpr std::size_t max_buffer = std::size_t{1} << 20;
-  const long suggested = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buffer(suggested > 0 ? static_cast<std::size_t>(suggested) : 16384);
-  for (;;) {
-    passwd entry{};
-    passwd* found = nullptr;
-    const int error = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
-    if (error == ERANGE && buffer.size() < max_buffer) {
-      buffer.resize(buffer.size() * 2);
-      continue;
-    }
-    if (found != nullptr) return Verdict::accept();
-    // getpwnam_r(3): these all mean that the name was not found.
-    if (error == 0 || error == ENOENT || error == ESRCH || error == EBADF || error == EPERM)
-      return Verdict::unknown_name();
-    return Verdict::temp_fail("cannot look up OS user '" + user + "': " + std::strerror(error));
-  }
+  std::string error;
+  const auto found = find_os_user(user, error);
+  if (!found) return Verdict::temp_fail(error);
+  return found->found ? Verdict::accept() : Verdict::unknown_name();
 }
 
 bool PamBackend::try_enter() noexcept {

@@ -1,12 +1,13 @@
-// What the host asks of the OS user database (getpwnam_r): the uid of an OS
-// user, to keep OS passwords away from root and system accounts.
+// One look-up in the OS user database (getpwnam_r, which may ask a
+// directory server: call it off any dispatcher): whether a user exists and
+// its uid. The PAM backend's NEW and the host's OSUserMinUID check use it.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-namespace authd::host {
+namespace authd::pam {
 
 struct OsUser {
   bool found = false;
@@ -17,4 +18,4 @@ struct OsUser {
 // could not answer.
 std::optional<OsUser> find_os_user(const std::string& name, std::string& error);
 
-}  // namespace authd::host
+}  // namespace authd::pam

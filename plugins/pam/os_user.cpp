@@ -1,4 +1,4 @@
-#include "host/os_users.hpp"
+#include "pam/os_user.hpp"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-namespace authd::host {
+namespace authd::pam {
 
 std::optional<OsUser> find_os_user(const std::string& name, std::string& error) {
   if (name.empty() || name.find('\0') != std::string::npos) return OsUser{};
@@ -30,4 +30,4 @@ std::optional<OsUser> find_os_user(const std::string& name, std::string& error) 
   }
 }
 
-}  // namespace authd::host
+}  // namespace authd::pam
