@@ -423,6 +423,8 @@ Status Host::create_account(const Address& caller, std::string_view raw, const S
       } else if (w.account_exists(address->domain, address->name)) {
         result = Status::error(ErrorCode::AlreadyExists, "account " + address->full() + " exists already");
       } else {
+        // Nothing an earlier account of this name left behind applies.
+        w.delete_account(address->domain, address->name);
         w.insert_account(address->domain, address->name);
         if (!encoded->empty())
           w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
@@ -485,10 +487,16 @@ Status Host::set_password(const Address& caller, std::string_view raw, const Sec
     std::string error;
     const auto encoded = encode_password(address->domain, address->name, password, error);
     if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
+    Status result;
     store_->write([&](StoreWriter& w) {
-      w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
+      // Checked again inside the transaction: an account removed meanwhile
+      // must not leave a password behind for the next account of its name.
+      if (!w.account_exists(address->domain, address->name))
+        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
+      else
+        w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
     });
-    return Status::success();
+    return result;
   });
 }
 

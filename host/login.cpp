@@ -45,6 +45,9 @@ enum class Check { Match, Mismatch, TempFail, CannotServe };
 struct CheckResult {
   Check check = Check::Mismatch;
   std::string detail;
+  // A Mismatch that compared a password: the login then counts toward the
+  // lockout even when a later check fails for now (a guess was checked).
+  bool compared = true;
 };
 
 // What PAM needs from a host: the registry for nothing (PAM stores no
@@ -142,11 +145,12 @@ class LoginPath {
       return reject(RejectWhy::SecureMethodRequired, "clear-text method on an unencrypted connection");
     }
 
-    bool undecided = false;
+    bool undecided = false, compared = false;
     std::string why;
     const auto try_one = [&](PasswordKind kind, const CheckResult& r) {
       if (!r.detail.empty()) why += (why.empty() ? "" : "; ") + std::string(password_kind_name(kind)) + ": " + r.detail;
       if (r.check == Check::TempFail) undecided = true;
+      if (r.check == Check::Mismatch && r.compared) compared = true;
       if (r.check != Check::Match) return false;
       result_.matched = kind;
       return true;
@@ -166,7 +170,10 @@ class LoginPath {
       return result_;
     }
     if (undecided) {
-      slot.finish(LoginOutcome::TempFail);
+      // A password that was compared and did not match counts, even though
+      // a later check could not decide: otherwise a backend kept failing
+      // would give unlimited guesses at the ones before it.
+      slot.finish(compared ? LoginOutcome::Failure : LoginOutcome::TempFail);
       return temp_fail(why);
     }
     slot.finish(LoginOutcome::Failure);
@@ -208,7 +215,7 @@ class LoginPath {
   CheckResult check_internal(const Address&, const Effective& account) const {
     std::string stored = account.text(setting::password);
     const WipeOnExit wipe(stored);
-    if (stored.empty()) return {Check::Mismatch, "no internal password"};
+    if (stored.empty()) return {Check::Mismatch, "no internal password", false};
     const auto& registry = passwords::Registry::instance();
     const bool encoded = registry.identify(stored) != nullptr;
     if (request_.method == LoginMethod::Plain) {
@@ -280,8 +287,10 @@ class LoginPath {
     if (!os) return CheckResult{Check::TempFail, error};
     const std::int64_t min_uid = server_.integer(setting::os_user_min_uid);
     if (os->found && os->uid < min_uid)
-      return CheckResult{Check::Mismatch, "OS user " + user + " has uid " + std::to_string(os->uid) +
-                                              ", below OSUserMinUID " + std::to_string(min_uid) + ": not checked"};
+      return CheckResult{Check::Mismatch,
+                         "OS user " + user + " has uid " + std::to_string(os->uid) + ", below OSUserMinUID " +
+                             std::to_string(min_uid) + ": not checked",
+                         false};
     return std::nullopt;
   }
 

@@ -475,3 +475,38 @@ TEST(AccessFile, ADuplicateLineIsNamedAndBlocksItsDomainOnly) {
 
 }  // namespace
 }  // namespace authd::host
+
+namespace authd::host {
+namespace {
+
+// A guess that was compared counts, even when a later check fails for now:
+// a helper kept failing must not give unlimited guesses at the internal
+// password before it.
+TEST(LockoutWhileABackendFails, ComparedGuessesCount) {
+  TempDir dir;
+  auto host = make_host(dir);
+  const Secret pw("right");
+  ASSERT_TRUE(host->create_account(postmaster(), "mixed@example.com", &pw).ok());
+  ASSERT_TRUE(set(*host, {"example.com", "mixed"}, "UseExtPassword", "true").ok());
+  ASSERT_TRUE(set(*host, {}, "FailedLoginLimit", "2").ok());
+  ASSERT_TRUE(set(*host, {}, "ExternalAuthenticator", host_helper + " failure").ok());
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(testing::login(*host, "mixed@example.com", "guess").why, RejectWhy::Unavailable);
+  const auto r = testing::login(*host, "mixed@example.com", "right");
+  EXPECT_EQ(r.why, RejectWhy::Suspended) << r.detail;
+}
+
+// Settings an earlier account of the same name left behind (a password
+// written while it was being removed) never apply to a new account.
+TEST(AccountNames, ANewAccountStartsClean) {
+  TempDir dir;
+  auto host = make_host(dir);
+  host->store().write([](StoreWriter& w) { w.set_setting({"example.com", "ops"}, "Password", "{PLAIN}planted"); });
+  ASSERT_TRUE(host->create_account(postmaster(), "ops@example.com", nullptr).ok());
+  EXPECT_EQ(testing::login(*host, "ops@example.com", "planted").status, LoginStatus::Rejected);
+  ASSERT_TRUE(host->delete_account(postmaster(), "ops@example.com").ok());
+  EXPECT_EQ(host->set_password(postmaster(), "ops@example.com", Secret("x")).code, ErrorCode::NotFound);
+}
+
+}  // namespace
+}  // namespace authd::host
