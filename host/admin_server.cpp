@@ -58,6 +58,15 @@ Session::Session(Host& host, std::string client_address, StatisticsSource extra,
 Answer Session::greeting() { return ok("authhost CLI ready"); }
 
 Answer Session::handle(std::string_view line) {
+  try {
+    return handle_command(line);
+  } catch (const std::exception& e) {
+    if (log_) log_(std::string("admin: internal error: ") + e.what());
+    return temporary("internal error; the server's log says more");
+  }
+}
+
+Answer Session::handle_command(std::string_view line) {
   if (closed_) return error("the connection is closed");
   const VerbInfo* info = find_verb(line.substr(0, line.find(' ')));
   if (info != nullptr && !info->before_login && !user_)

@@ -61,6 +61,8 @@ class Session {
 
   static Answer greeting();
   // `line` without its line end.
+  // Never throws: a fault inside an operation is logged and answered 400,
+  // so that one connection cannot end the server.
   Answer handle(std::string_view line);
   // After an answer that closed it, every line is refused.
   bool closed() const noexcept { return closed_; }
@@ -69,6 +71,7 @@ class Session {
   bool inline_data() const noexcept { return inline_data_; }
 
  private:
+  Answer handle_command(std::string_view line);
   Answer login(Command& command);
   Answer run(const Command& command);
   Answer create_account(const Command& command);

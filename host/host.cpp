@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "host/helper_client.hpp"
 #include "pam/os_user.hpp"
@@ -64,7 +65,9 @@ void create_private_directories(const fs::path& base, const fs::path& path) {
 void check_private(const fs::path& dir) {
   std::vector<std::string> open_to_others;
   const auto check = [&](const fs::path& p, const fs::file_status& status) {
-    if ((status.permissions() & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
+    struct stat st {};
+    const bool foreign = ::lstat(p.c_str(), &st) == 0 && st.st_uid != ::geteuid();
+    if (foreign || (status.permissions() & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
       open_to_others.push_back(p.string());
   };
   std::error_code ec;
@@ -77,8 +80,9 @@ void check_private(const fs::path& dir) {
   for (std::size_t i = 0; i < open_to_others.size() && i < 3; ++i) list += (i ? ", " : "") + open_to_others[i];
   if (open_to_others.size() > 3) list += " and " + std::to_string(open_to_others.size() - 3) + " more";
   throw HostError("the data directory holds passwords, but " + list +
-                  " can be read or entered by other users; make it the host user's alone: chmod -R go= " +
-                  dir.string());
+                  " can be read or entered by other users, or belongs to another user; make it the host "
+                  "user's alone: chown -R $(id -u) " +
+                  dir.string() + " && chmod -R go= " + dir.string());
 }
 
 // Words split at spaces; "..." keeps spaces inside one word.
@@ -412,6 +416,23 @@ Status Host::create_account(const Address& caller, std::string_view raw, const S
   if (!address) return invalid_address(raw);
   if (Status s = require_domain_right(caller, address->domain); !s.ok()) return s;
   return guarded([&] {
+    // A line of Access.settings written for this name before the account
+    // exists (by hand, or left over) grants its rights to whoever creates
+    // it: only a caller who holds them may.
+    // Outside the main domain a line can hold CanModifyThisDomain only, which
+    // every caller allowed to create accounts there holds or covers.
+    const auto mine = rights_of(caller);
+    if (!mine.ok()) return mine.status;
+    if (address->domain == main_domain_ && !mine.value.covers(RightSet(Right::ModifyAccessRights))) {
+      const AccessTable table = read_access_file(access_file(address->domain), true);
+      if (auto it = table.find(address->name); it != table.end()) {
+        if (!mine.value.covers(it->second))
+          return Status::error(ErrorCode::PermissionDenied,
+                               access_file(address->domain).string() + " grants " + address->full() + " " +
+                                   format_rights(it->second) + ", which " + caller.full() +
+                                   " does not hold: it may not create that account");
+      }
+    }
     std::string error;
     std::optional<std::string> encoded = std::string();
     if (password != nullptr) encoded = encode_password(address->domain, address->name, *password, error);
@@ -600,6 +621,9 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
       if (error = check_pam_service(*text, pam_service_dir()); !error.empty())
         return Status::error(ErrorCode::InvalidValue, error);
     }
+    if (spec->name == setting::external_authenticator && !text->empty() && split_command_line(*text).empty())
+      return Status::error(ErrorCode::InvalidValue, name + " names no program; remove the setting (" + name +
+                                                        "=) to run without an external authenticator");
     if (spec->name == setting::os_user_name) {
       if (Status s = check_os_user_name(scope.domain, scope.account, *text, origin); !s.ok()) return s;
     }

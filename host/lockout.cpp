@@ -81,7 +81,7 @@ Reservation Lockout::reserve(const std::string& canonical_name, const LockoutPol
       if (row->locked_until_ms > now) return;
       if (row->window_start_ms + policy.window.count() > now) failures = row->failures;
     }
-    if (failures + w.live_reservations(canonical_name, now) >= policy.limit) return;
+    if (failures + w.live_reservations(canonical_name, now, policy.reservation_ttl.count()) >= policy.limit) return;
     r.id_ = w.add_reservation(canonical_name, now + policy.reservation_ttl.count());
     r.owner_ = this;
     r.admitted_ = true;

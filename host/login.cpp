@@ -382,7 +382,8 @@ LoginResult Host::login(const LoginRequest& request) {
         request.client_address + ": " + std::string(login_status_name(result.status)) +
         (result.detail.empty() ? std::string() : " (" + result.detail + ")"));
     return result;
-  } catch (const StoreError& e) {
+  } catch (const std::exception& e) {
+    // The store or a helper that could not be set up: nothing decided.
     log(std::string("login: ") + e.what());
     LoginResult result;
     result.status = LoginStatus::TempFail;

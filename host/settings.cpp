@@ -33,7 +33,8 @@ std::vector<HostSettingSpec> make_specs() {
        "administration interface only names of OS users with a uid of at least OSUserMinUID",
        0, INT64_MAX, true, false, false, true},
       {setting::secure_method_required, K::Boolean, L::Account, "false",
-       "refuse clear-text login methods on connections that are not encrypted"},
+       "refuse clear-text login methods on connections that are not encrypted", 0, INT64_MAX, true, false, false,
+       true},
       {setting::password_encoding, K::Scheme, L::Account, "SSHA512",
        "how new internal passwords are stored: a scheme of the registry (SSHA512, SHA512-CRYPT, ...) or "
        "'clear' (needed for CRAM-MD5 and APOP)"},

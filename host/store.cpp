@@ -147,10 +147,13 @@ void StoreWriter::drop_reservation(std::int64_t id) {
   st.exec();
 }
 
-std::int64_t StoreWriter::live_reservations(const std::string& name, std::int64_t now_ms) {
-  SQLite::Statement expired(db_, "DELETE FROM lockout_reservations WHERE name = ? AND expires_ms <= ?");
+std::int64_t StoreWriter::live_reservations(const std::string& name, std::int64_t now_ms, std::int64_t ttl_ms) {
+  // Expired, or stamped while the clock ran ahead (it would outlive its ttl).
+  SQLite::Statement expired(db_,
+                            "DELETE FROM lockout_reservations WHERE name = ? AND (expires_ms <= ? OR expires_ms > ?)");
   expired.bind(1, name);
   expired.bind(2, now_ms);
+  expired.bind(3, now_ms + ttl_ms);
   expired.exec();
   SQLite::Statement st(db_, "SELECT count(*) FROM lockout_reservations WHERE name = ?");
   st.bind(1, name);

@@ -83,10 +83,12 @@ class StoreWriter {
   bool trim_lockout(std::int64_t keep, std::int64_t now_ms, std::int64_t window_ms);
 
   // Login slots in flight (lockout.hpp): reserve one until `expires_ms`,
-  // drop it, count the unexpired ones of a name (dropping its expired ones).
+  // drop it, count the live ones of a name (dropping those expired at
+  // `now_ms` and those that expire later than now_ms + ttl_ms, which were
+  // stamped while the clock ran ahead).
   std::int64_t add_reservation(const std::string& name, std::int64_t expires_ms);
   void drop_reservation(std::int64_t id);
-  std::int64_t live_reservations(const std::string& name, std::int64_t now_ms);
+  std::int64_t live_reservations(const std::string& name, std::int64_t now_ms, std::int64_t ttl_ms);
 
   // Reads that must see this transaction's own writes.
   bool domain_exists(const std::string& domain);

@@ -122,8 +122,11 @@ TEST_F(Escalation, SettingsThatDecideLoginsNeedTheRightsOfEveryoneTheyReach) {
     EXPECT_EQ(s.code, ErrorCode::PermissionDenied) << who.full();
     EXPECT_TRUE(contains(s.message, "how passwords are checked")) << s.message;
   }
+  // RequireSecureMethod too: administrators log in with a clear-text method,
+  // so setting it for the main domain would lock them out.
   EXPECT_EQ(host->update_settings(admin, {"example.com", ""}, {{"RequireSecureMethod", "yes"}}).code,
-            ErrorCode::Ok);  // not a login-deciding setting
+            ErrorCode::PermissionDenied);
+  EXPECT_TRUE(host->update_settings(admin, {"example.com", ""}, {{"PasswordEncryption", "clear"}}).ok());
   EXPECT_TRUE(host->update_settings(rights, {"example.com", ""}, {{"UseSystemPassword", "no"}}).ok());
   // other.org holds a domain master only: its own master, and admin, may.
   EXPECT_TRUE(host->update_settings(other_master, {"other.org", ""}, {{"UseExtPassword", "yes"}}).ok());
@@ -506,6 +509,59 @@ TEST(AccountNames, ANewAccountStartsClean) {
   EXPECT_EQ(testing::login(*host, "ops@example.com", "planted").status, LoginStatus::Rejected);
   ASSERT_TRUE(host->delete_account(postmaster(), "ops@example.com").ok());
   EXPECT_EQ(host->set_password(postmaster(), "ops@example.com", Secret("x")).code, ErrorCode::NotFound);
+}
+
+}  // namespace
+}  // namespace authd::host
+
+namespace authd::host {
+namespace {
+
+TEST(ReviewedEdges, AnExternalAuthenticatorOfOnlySpacesIsRefused) {
+  TempDir dir;
+  auto host = make_host(dir);
+  const Status s = set(*host, {}, "ExternalAuthenticator", "   ");
+  EXPECT_EQ(s.code, ErrorCode::InvalidValue);
+  EXPECT_TRUE(contains(s.message, "names no program")) << s.message;
+}
+
+TEST(ReviewedEdges, ALeftOverRightsLineIsNotHandedToWhoeverCreatesTheName) {
+  TempDir dir;
+  auto host = make_host(dir);
+  const Secret pw("x");
+  ASSERT_TRUE(host->create_account(postmaster(), "admin@example.com", &pw).ok());
+  ASSERT_TRUE(host->set_rights(postmaster(), "admin@example.com", RightSet(Right::ModifyUserAccounts)).ok());
+  std::ofstream(host->access_file("example.com"), std::ios::app) << "boss = CanModifyAccessRights\n";
+  const Status s = host->create_account({"admin", "example.com"}, "boss@example.com", &pw);
+  EXPECT_EQ(s.code, ErrorCode::PermissionDenied);
+  EXPECT_TRUE(contains(s.message, "grants boss@example.com CanModifyAccessRights")) << s.message;
+  EXPECT_FALSE(host->store().account_exists("example.com", "boss"));
+  EXPECT_TRUE(host->create_account(postmaster(), "boss@example.com", &pw).ok());
+}
+
+TEST(ReviewedEdges, AReservationStampedAheadOfTheClockDoesNotOutliveItsTtl) {
+  TempDir dir;
+  Store store(dir.path() / "db", true);
+  Lockout lockout(store);
+  const LockoutPolicy p{1, 10s, 1000, 1s};
+  store.write([](StoreWriter& w) { w.add_reservation("x@y.z", Lockout::now_ms() + 365LL * 24 * 3600 * 1000); });
+  EXPECT_TRUE(lockout.reserve("x@y.z", p).admitted());
+}
+
+TEST(ReviewedEdges, ADataDirectoryOfAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a file to another user needs root (CI runs as root)";
+  TempDir dir;
+  { make_host(dir); }
+  const auto data = dir.path() / "data";
+  ASSERT_EQ(::chown((data / "authhost.sqlite").c_str(), 65534, 65534), 0);
+  try {
+    Host::open(data);
+    ADD_FAILURE() << "a store owned by another user was opened";
+  } catch (const HostError& e) {
+    EXPECT_TRUE(contains(e.what(), "belongs to another user")) << e.what();
+  }
+  ASSERT_EQ(::chown((data / "authhost.sqlite").c_str(), ::geteuid(), ::getegid()), 0);
+  EXPECT_NO_THROW(Host::open(data));
 }
 
 }  // namespace
