@@ -774,6 +774,20 @@ Result<HostStatistics> Host::statistics(const Address& caller) {
   return out;
 }
 
+std::shared_ptr<const std::vector<IpNetwork>> Host::client_networks(const std::string& list) {
+  std::lock_guard lock(client_networks_mutex_);
+  if (client_networks_ && list == client_networks_text_) return client_networks_;
+  std::string error;
+  auto parsed = parse_client_addresses(list, error);
+  if (!parsed) {
+    log(std::string(setting::client_addresses) + " cannot be read (" + error + "): only loopback may log in");
+    parsed.emplace();
+  }
+  client_networks_ = std::make_shared<const std::vector<IpNetwork>>(std::move(*parsed));
+  client_networks_text_ = list;
+  return client_networks_;
+}
+
 std::shared_ptr<HelperClient> Host::helper(const Effective& server) {
   const std::string command = server.text(setting::external_authenticator);
   std::shared_ptr<HelperClient> old;

@@ -50,6 +50,7 @@
 
 #include "authd/api/secret.hpp"
 #include "host/access_rights.hpp"
+#include "host/client_addresses.hpp"
 #include "host/lockout.hpp"
 #include "host/login.hpp"
 #include "host/names.hpp"
@@ -216,6 +217,10 @@ class Host {
   // The helper for the current ExternalAuthenticator, started on first use;
   // nullptr when none is configured.
   std::shared_ptr<HelperClient> helper(const Effective& server);
+  // ClientIPAddresses, parsed once per change of its text (a list the
+  // store holds was checked when set; an unreadable one is logged once and
+  // admits loopback only).
+  std::shared_ptr<const std::vector<IpNetwork>> client_networks(const std::string& list);
   void log(std::string_view line) const;
   void count_login(LoginStatus status) noexcept;
 
@@ -225,6 +230,9 @@ class Host {
   Logger log_;
   Logger detail_log_;
   Lockout lockout_;
+  std::mutex client_networks_mutex_;
+  std::string client_networks_text_;
+  std::shared_ptr<const std::vector<IpNetwork>> client_networks_;
   std::mutex helper_mutex_;
   std::shared_ptr<HelperClient> helper_;
   std::string helper_command_;

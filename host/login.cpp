@@ -96,7 +96,11 @@ std::string random_password() {
 class LoginPath {
  public:
   LoginPath(Host& host, const LoginRequest& request)
-      : host_(host), request_(request), started_(Clock::now()), server_(host.effective({}, {})) {}
+      : host_(host),
+        request_(request),
+        started_(Clock::now()),
+        server_map_(host.store().settings({})),
+        server_(server_map_, {}, {}) {}
 
   LoginResult run() {
     if (!client_address_allowed()) {
@@ -137,7 +141,7 @@ class LoginPath {
       return reject(RejectWhy::UnknownName, std::move(unknown_detail));
     }
 
-    const Effective account = host_.effective(address->domain, address->name);
+    const Effective account = settings_of(address->domain, address->name);
     if (request_.method == LoginMethod::Plain && !request_.secure && account.boolean(setting::secure_method_required)) {
       // No password was looked at, so nothing was guessed: not counted (a
       // misconfigured client must not lock its user out of secure logins).
@@ -185,9 +189,18 @@ class LoginPath {
     if (!server_.boolean(setting::reject_non_clients)) return true;
     const auto address = parse_ip_address(request_.client_address);
     if (!address) return false;
-    std::string error;
-    const auto networks = parse_client_addresses(server_.text(setting::client_addresses), error);
-    return is_client_address(*address, networks ? *networks : std::vector<IpNetwork>{});
+    return is_client_address(*address, *host_.client_networks(server_.text(setting::client_addresses)));
+  }
+
+  // One read of each level per login: the server's in the constructor, the
+  // domain's on first use.
+  Effective settings_of(const std::string& domain, const std::string& account) {
+    if (!domain_map_ || domain_of_map_ != domain) {
+      domain_map_ = host_.store().settings({domain, ""});
+      domain_of_map_ = domain;
+    }
+    return Effective(server_map_, *domain_map_,
+                     account.empty() ? SettingMap{} : host_.store().settings({domain, account}));
   }
 
   LockoutPolicy lockout_policy() const {
@@ -199,9 +212,7 @@ class LoginPath {
             server_.integer(setting::lockout_table_size), ttl};
   }
 
-  bool consult_external(const std::string& domain) const {
-    return host_.effective(domain, {}).boolean(setting::consult_external);
-  }
+  bool consult_external(const std::string& domain) { return settings_of(domain, {}).boolean(setting::consult_external); }
 
   // "NEW name@domain" and the like: a command and arguments, no mode.
   HelperAnswer ask_helper(const std::string& request) { return ask_helper(HelperRequest::from_text(request)); }
@@ -370,6 +381,9 @@ class LoginPath {
   Host& host_;
   const LoginRequest& request_;
   Clock::time_point started_;
+  SettingMap server_map_;
+  std::optional<SettingMap> domain_map_;
+  std::string domain_of_map_;
   Effective server_;
   LoginResult result_;
 };
