@@ -7,7 +7,7 @@
 #include "host/client_addresses.hpp"
 #include "host/helper_client.hpp"
 #include "host/host.hpp"
-#include "pam/pam_backend.hpp"
+#include "pam/pam_authenticate.hpp"
 #include "pam/os_user.hpp"
 #include "pam/user_template.hpp"
 #include "passwords/challenge.hpp"
@@ -48,25 +48,6 @@ struct CheckResult {
   // A Mismatch that compared a password: the login then counts toward the
   // lockout even when a later check fails for now (a guess was checked).
   bool compared = true;
-};
-
-// What PAM needs from a host: the registry for nothing (PAM stores no
-// hashes) and a log.
-class PamHostServices final : public HostServices {
- public:
-  explicit PamHostServices(std::function<void(std::string_view)> log) : log_(std::move(log)) {}
-  Verdict check_password(std::string_view, const Secret&) const override {
-    return Verdict::reject(RejectReason::UnusableSecret);
-  }
-  std::optional<SchemeTraits> scheme_of(std::string_view) const override { return std::nullopt; }
-  std::string timing_dummy(std::string_view) const override { return {}; }
-  void log(LogLevel level, std::string_view message) const override {
-    // PAM's start-up lines would repeat for every login: only problems are worth a line.
-    if ((level == LogLevel::Warning || level == LogLevel::Error) && log_) log_(message);
-  }
-
- private:
-  std::function<void(std::string_view)> log_;
 };
 
 // A stored password may be clear text: the copy made for one check goes
@@ -266,34 +247,26 @@ class LoginPath {
 
   CheckResult check_os(const Address& address, const Effective& account) const {
     if (request_.method != LoginMethod::Plain) return {Check::CannotServe, "OS passwords cannot serve a secure method"};
-    if (auto refused = os_user_refused(address, account)) return *refused;
-    try {
-      const Settings settings({{"service", server_.text(setting::os_password_service)},
-                               {"user_template", account.text(setting::os_user_name)},
-                               {"max_concurrent", std::int64_t{0}}});
-      const PamHostServices services([this](std::string_view line) { host_.log(line); });
-      const BackendContext context{"os-password", settings, services};
-      pam::PamBackend pam(context);
-      const Verdict verdict = pam.verify({address.name, address.domain}, request_.secret, request_.mode);
-      switch (verdict.kind) {
-        case VerdictKind::Accept: return {Check::Match, {}};
-        case VerdictKind::TempFail: return {Check::TempFail, verdict.detail};
-        case VerdictKind::Reject:
-        case VerdictKind::UnknownName: return {Check::Mismatch, verdict.detail};
-      }
-    } catch (const ConfigError& e) {
-      return {Check::TempFail, "the OS password settings are unusable: " + e.key() + ": " + e.what()};
+    std::string error;
+    const auto templ = pam::UserTemplate::parse(account.text(setting::os_user_name), error);
+    if (!templ) return {Check::TempFail, "OSUserName: " + error};
+    const std::string user = templ->expand({address.name, address.domain});
+    if (auto refused = os_user_refused(user)) return *refused;
+    const pam::PamResult result = pam::authenticate(server_.text(setting::os_password_service), user, request_.secret);
+    switch (result.outcome) {
+      case pam::Outcome::Accepted: return {Check::Match, {}};
+      case pam::Outcome::Unavailable: return {Check::TempFail, result.detail};
+      case pam::Outcome::UnknownUser: return {Check::Mismatch, "no OS user " + user, false};
+      case pam::Outcome::WrongPassword:
+      case pam::Outcome::Disabled: break;
     }
-    return {Check::TempFail, "PAM gave no verdict"};
+    return {Check::Mismatch, result.detail};
   }
 
   // Root and system accounts never log in through the host: whatever the
   // template, an OS user below OSUserMinUID is not asked for.
-  std::optional<CheckResult> os_user_refused(const Address& address, const Effective& account) const {
+  std::optional<CheckResult> os_user_refused(const std::string& user) const {
     std::string error;
-    const auto templ = pam::UserTemplate::parse(account.text(setting::os_user_name), error);
-    if (!templ) return CheckResult{Check::TempFail, "OSUserName: " + error};
-    const std::string user = templ->expand({address.name, address.domain});
     const auto os = pam::find_os_user(user, error);
     if (!os) return CheckResult{Check::TempFail, error};
     const std::int64_t min_uid = server_.integer(setting::os_user_min_uid);

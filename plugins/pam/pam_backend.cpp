@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "pam/os_user.hpp"
-#include "pam/pam_conversation.hpp"
+#include "pam/pam_authenticate.hpp"
 #include "pam/pam_results.hpp"
 
 namespace authd::pam {
@@ -61,56 +61,6 @@ bool service_file_exists(const std::string& service) {
   return false;
 }
 
-// Ends the transaction with the status of its last step, which Linux-PAM
-// hands to the modules' cleanup functions.
-class Transaction {
- public:
-  Transaction() = default;
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (handle_ != nullptr) ::pam_end(handle_, last_status_);
-  }
-
-  int start(const std::string& service, const std::string& user, const pam_conv& conversation) {
-    const int status = ::pam_start(service.c_str(), user.c_str(), &conversation, &handle_);
-    if (status != PAM_SUCCESS) handle_ = nullptr;  // a failed pam_start has freed the handle itself
-    return status;
-  }
-  int authenticate() {
-    return last_status_ = ::pam_authenticate(handle_, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
-  }
-  int check_account() {
-    return last_status_ = ::pam_acct_mgmt(handle_, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
-  }
-
- private:
-  pam_handle_t* handle_ = nullptr;
-  int last_status_ = PAM_SUCCESS;
-};
-
-// A failure that followed a prompt authd refused is the PAM set-up's fault,
-// not the password's: it must not count as a wrong password, nor send the
-// route on to its next backend.
-std::string style_name(int style) {
-  switch (style) {
-    case PAM_PROMPT_ECHO_ON: return "an echoed prompt, PAM_PROMPT_ECHO_ON";
-    case PAM_BINARY_PROMPT: return "a binary prompt, PAM_BINARY_PROMPT";
-    case PAM_RADIO_TYPE: return "a choice, PAM_RADIO_TYPE";
-    default: return "message style " + std::to_string(style);
-  }
-}
-
-Verdict blame_refused_prompt(const ConversationState& state, const Verdict& verdict) {
-  std::string why = state.refused_style == PAM_PROMPT_ECHO_OFF
-                        ? "the PAM stack asked for the password more than " + std::to_string(max_password_prompts) +
-                              " times"
-                        : "the PAM stack asked something other than the password (" +
-                              style_name(state.refused_style) + "), which authd cannot answer";
-  if (!verdict.detail.empty()) why += "; " + verdict.detail;
-  return Verdict::temp_fail(std::move(why));
-}
-
 class ActiveSlot {
  public:
   explicit ActiveSlot(std::atomic<int>& active) : active_(active) {}
@@ -123,6 +73,20 @@ class ActiveSlot {
 };
 
 }  // namespace
+
+Verdict to_verdict(const PamResult& result) {
+  switch (result.outcome) {
+    case Outcome::Accepted: return Verdict::accept();
+    case Outcome::UnknownUser: return Verdict::unknown_name();
+    case Outcome::WrongPassword: return Verdict::reject(RejectReason::WrongPassword, result.detail);
+    case Outcome::Disabled: return Verdict::reject(RejectReason::Disabled, result.detail);
+    case Outcome::Unavailable: break;
+  }
+  return Verdict::temp_fail(result.detail);
+}
+
+Verdict authenticate_verdict(int status) { return to_verdict(authenticate_result(status)); }
+Verdict account_verdict(int status) { return to_verdict(account_result(status)); }
 
 PamBackend::PamBackend(const BackendContext& context)
     : name_(context.name),
@@ -147,33 +111,11 @@ PamBackend::PamBackend(const BackendContext& context)
 Cost PamBackend::cost(Operation, const Account&) const { return Cost::Blocking; }
 
 Verdict PamBackend::verify(const Account& account, const Secret& password, std::string_view) {
-  if (password.size() > max_password_length)
-    return Verdict::reject(RejectReason::WrongPassword, "password longer than " +
-                                                            std::to_string(max_password_length) +
-                                                            " bytes: not passed to PAM");
-  // PAM takes C strings: a NUL byte would cut the password short and let a
-  // prefix of it pass.
-  if (password.view().find('\0') != std::string_view::npos)
-    return Verdict::reject(RejectReason::WrongPassword, "password holds a NUL byte: not passed to PAM");
   if (!try_enter())
     return Verdict::temp_fail("PAM is busy: max_concurrent = " + std::to_string(max_concurrent_) +
                               " transactions are running already");
   ActiveSlot slot(active_);
-  return authenticate(user_template_.expand(account), password);
-}
-
-Verdict PamBackend::authenticate(const std::string& user, const Secret& password) {
-  ConversationState state;
-  state.password = &password;
-  const pam_conv conversation{&converse, &state};
-  Transaction transaction;
-  if (const int status = transaction.start(service_, user, conversation); status != PAM_SUCCESS)
-    return Verdict::temp_fail("cannot start PAM service '" + service_ + "': " + status_name(status));
-
-  Verdict verdict = authenticate_verdict(transaction.authenticate());
-  if (verdict.kind == VerdictKind::Accept) verdict = account_verdict(transaction.check_account());
-  if (state.refused && verdict.kind != VerdictKind::Accept) return blame_refused_prompt(state, verdict);
-  return verdict;
+  return to_verdict(pam::authenticate(service_, user_template_.expand(account), password));
 }
 
 Verdict PamBackend::exists(const Account& account) {

@@ -1,11 +1,7 @@
 // The PAM backend: OS passwords, checked through a PAM service (Linux-PAM).
 //
-// A password check is one PAM transaction for the OS user that the
-// user_template makes from the account: pam_start(service, user),
-// pam_authenticate, then pam_acct_mgmt so that expired or locked OS accounts
-// are refused, then pam_end. The conversation answers password prompts from
-// the request only (pam_conversation.hpp); the meaning of PAM's status codes
-// is in pam_results.hpp.
+// A password check is pam::authenticate (pam_authenticate.hpp) for the OS
+// user that the user_template makes from the account.
 //
 // Every call blocks (a PAM module may sleep about two seconds after a wrong
 // password, or ask a network service), so every operation reports
@@ -29,11 +25,16 @@
 #include <vector>
 
 #include "authd/api/plugin.hpp"
+#include "pam/pam_authenticate.hpp"
 #include "pam/user_template.hpp"
 
 namespace authd::pam {
 
-inline constexpr std::size_t max_password_length = 512;
+// A PAM result as the plugin API's verdict; the status tables of
+// pam_results.hpp as verdicts.
+Verdict to_verdict(const PamResult& result);
+Verdict authenticate_verdict(int status);
+Verdict account_verdict(int status);
 
 class PamBackend final : public Backend {
  public:
@@ -48,8 +49,6 @@ class PamBackend final : public Backend {
   Verdict exists(const Account& account) override;
 
  private:
-  // One PAM transaction for `user`: authenticate, then the account check.
-  Verdict authenticate(const std::string& user, const Secret& password);
   // Take one of the max_concurrent places; the caller gives it back.
   bool try_enter() noexcept;
 

@@ -57,28 +57,28 @@ std::string describe(std::string_view step, int status) {
 
 }  // namespace
 
-Verdict authenticate_verdict(int status) {
+PamResult authenticate_result(int status) {
   switch (status) {
-    case PAM_SUCCESS: return Verdict::accept();
-    case PAM_USER_UNKNOWN: return Verdict::unknown_name();
-    case PAM_AUTH_ERR: return Verdict::reject(RejectReason::WrongPassword, describe("pam_authenticate", status));
+    case PAM_SUCCESS: return {Outcome::Accepted, {}};
+    case PAM_USER_UNKNOWN: return {Outcome::UnknownUser, {}};
+    case PAM_AUTH_ERR: return {Outcome::WrongPassword, describe("pam_authenticate", status)};
     case PAM_MAXTRIES:
-    case PAM_PERM_DENIED: return Verdict::reject(RejectReason::Disabled, describe("pam_authenticate", status));
-    default: return Verdict::temp_fail(describe("pam_authenticate", status));
+    case PAM_PERM_DENIED: return {Outcome::Disabled, describe("pam_authenticate", status)};
+    default: return {Outcome::Unavailable, describe("pam_authenticate", status)};
   }
 }
 
-Verdict account_verdict(int status) {
+PamResult account_result(int status) {
   switch (status) {
-    case PAM_SUCCESS: return Verdict::accept();
+    case PAM_SUCCESS: return {Outcome::Accepted, {}};
     case PAM_ACCT_EXPIRED:
     case PAM_NEW_AUTHTOK_REQD:
     case PAM_AUTHTOK_EXPIRED:
     case PAM_PERM_DENIED:
     case PAM_AUTH_ERR:
     case PAM_USER_UNKNOWN:
-    case PAM_MAXTRIES: return Verdict::reject(RejectReason::Disabled, describe("pam_acct_mgmt", status));
-    default: return Verdict::temp_fail(describe("pam_acct_mgmt", status));
+    case PAM_MAXTRIES: return {Outcome::Disabled, describe("pam_acct_mgmt", status)};
+    default: return {Outcome::Unavailable, describe("pam_acct_mgmt", status)};
   }
 }
 

@@ -1,4 +1,5 @@
-// What PAM's status codes mean as verdicts.
+// What PAM's status codes mean: an Outcome each (the backend's verdict in the
+// table; pam_backend.cpp turns one into the other).
 //
 // pam_authenticate:
 //   PAM_SUCCESS                                  -> Accept (the account check follows)
@@ -22,14 +23,27 @@
 
 #include <string>
 
-#include "authd/api/verdict.hpp"
-
 namespace authd::pam {
+
+// What one PAM check came to, in PAM's own terms (no plugin API here: the
+// backend and the host both turn it into their own answers).
+enum class Outcome {
+  Accepted,       // Accept
+  WrongPassword,  // Reject(WrongPassword)
+  UnknownUser,    // UnknownName
+  Disabled,       // Reject(Disabled)
+  Unavailable,    // TempFail
+};
+
+struct PamResult {
+  Outcome outcome = Outcome::Unavailable;
+  std::string detail;  // for the log; never a password
+};
 
 // The symbolic name of a PAM status ("PAM_AUTH_ERR"), or "PAM status <n>".
 std::string status_name(int status);
 
-Verdict authenticate_verdict(int status);
-Verdict account_verdict(int status);
+PamResult authenticate_result(int status);
+PamResult account_result(int status);
 
 }  // namespace authd::pam
