@@ -1,14 +1,8 @@
 #include "authd/account_name.hpp"
 
+#include "base/ascii.hpp"
+
 namespace authd {
-
-char to_lower_ascii(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-void to_lower_ascii(std::string& text) noexcept {
-  for (char& c : text) c = to_lower_ascii(c);
-}
 
 std::optional<CanonicalAccount> split_account_name(std::string_view raw) {
   const auto at = raw.find('@');
@@ -22,7 +16,7 @@ std::optional<CanonicalAccount> split_account_name(std::string_view raw) {
   }
   CanonicalAccount result;
   result.text_.assign(raw);
-  to_lower_ascii(result.text_);
+  base::lower_ascii_in_place(result.text_);
   result.at_ = at;
   return result;
 }

@@ -33,8 +33,4 @@ class CanonicalAccount {
 // byte, space or DEL anywhere.
 std::optional<CanonicalAccount> split_account_name(std::string_view raw);
 
-// ASCII lower-casing, in place; other bytes are left as they are.
-void to_lower_ascii(std::string& text) noexcept;
-char to_lower_ascii(char c) noexcept;
-
 }  // namespace authd

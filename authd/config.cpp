@@ -13,6 +13,7 @@
 #include "authd/account_name.hpp"
 #include "authd/log.hpp"
 #include "authd/verdict_cache.hpp"
+#include "base/ascii.hpp"
 
 namespace authd {
 
@@ -363,7 +364,7 @@ void read_routes(const toml::table& root, Config& config, Checker& check) {
       }
       if (name == "domains") {
         for (auto& domain : items) {
-          to_lower_ascii(domain);
+          base::lower_ascii_in_place(domain);
           if (!domain_pattern_ok(domain)) {
             check.issue(line, prefix + "domains", "\"" + domain + "\" is not a domain, \"*.domain\" or \"*\"");
             continue;

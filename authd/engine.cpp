@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "authd/account_name.hpp"
+#include "base/ascii.hpp"
 #include "passwords/challenge.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/response.hpp"
@@ -35,12 +36,7 @@ Operation operation_of(protocol::Command command) {
   }
 }
 
-std::string upper_ascii(std::string_view text) {
-  std::string result(text);
-  for (char& c : result)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return result;
-}
+using base::upper_ascii;
 
 class FdFlags {
  public:

@@ -17,6 +17,7 @@
 #include "authd/routes.hpp"
 #include "authd/verdict_cache.hpp"
 #include "passwords/registry.hpp"
+#include "plugins/builtin_backends.hpp"
 #include "protocol/limits.hpp"
 
 #ifndef AUTHD_VERSION

@@ -35,9 +35,6 @@ class BackendTypes {
   std::vector<BackendType> types_;
 };
 
-// Every backend compiled into authd (one explicit list, no static-init tricks).
-void register_builtin_backends(BackendTypes& types);
-
 // Open a plugin and check its descriptor. An error message says what is
 // wrong and what to do.
 std::variant<const PluginDescriptor*, std::string> load_plugin(const std::string& path);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <utility>
 
+#include "base/fd.hpp"
 #include "host/names.hpp"
 
 namespace authd::host {
@@ -27,22 +28,6 @@ std::string_view trim(std::string_view s) {
 }
 
 std::string errno_text() { return std::strerror(errno); }
-
-// Closes the descriptor on every path out.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 void write_all(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
@@ -145,7 +130,7 @@ void write_access_file(const std::filesystem::path& file, std::string_view domai
 
   const std::string path = file.string();
   const std::string temporary = path + ".tmp";
-  FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  base::Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (fd.get() < 0) throw AccessFileError("cannot write " + temporary + ": " + errno_text());
   try {
     // A temporary file left by a crash keeps its old mode through O_TRUNC.
@@ -160,7 +145,7 @@ void write_access_file(const std::filesystem::path& file, std::string_view domai
     throw;
   }
   // The rename itself must reach the disk before the change counts as made.
-  FileDescriptor dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  base::Fd dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() >= 0) ::fsync(dir.get());
 }
 

@@ -9,8 +9,10 @@
 #include <istream>
 #include <memory>
 #include <ostream>
+#include <utility>
 
-#include "authd/api/secret.hpp"
+#include "base/fd.hpp"
+#include "base/secret.hpp"
 #include "host/admin_protocol.hpp"
 
 namespace authd::host::admin {
@@ -27,12 +29,7 @@ constexpr std::size_t max_answer_line = 64 * 1024;
 
 class Connection {
  public:
-  explicit Connection(int fd) : fd_(fd) {}
-  ~Connection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  explicit Connection(base::Fd fd) : fd_(std::move(fd)) {}
 
   bool send_line(std::string_view line) {
     std::string bytes(line);
@@ -40,7 +37,7 @@ class Connection {
     std::string_view rest = bytes;
     bool sent = true;
     while (!rest.empty()) {
-      const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd_.get(), rest.data(), rest.size(), MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         sent = false;
@@ -65,7 +62,7 @@ class Connection {
       }
       if (buffer_.size() > max_answer_line) return false;
       char chunk[4096];
-      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      const ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
       buffer_.append(chunk, static_cast<std::size_t>(n));
@@ -73,7 +70,7 @@ class Connection {
   }
 
  private:
-  int fd_;
+  base::Fd fd_;
   std::string buffer_;
 };
 
@@ -104,28 +101,28 @@ int status_of(int code) {
   return exit_unavailable;
 }
 
-int connect_to(const std::string& host, const std::string& port, std::chrono::milliseconds timeout,
-               std::string& error) {
+// A socket connected to host:port, or none (and `error` says why).
+base::Fd connect_to(const std::string& host, const std::string& port, std::chrono::milliseconds timeout,
+                    std::string& error) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   if (const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
     error = ::gai_strerror(rc);
-    return -1;
+    return {};
   }
   const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
+    base::Fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
+    if (!fd) continue;
     const timeval tv{static_cast<time_t>(timeout.count() / 1000),
                      static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) return fd;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd.get(), a->ai_addr, a->ai_addrlen) == 0) return fd;
     error = std::strerror(errno);
-    ::close(fd);
   }
-  return -1;
+  return {};
 }
 
 bool read_password(std::istream& in, Secret& out) {
@@ -182,12 +179,12 @@ int run_client(const ClientOptions& options, std::istream& in, std::ostream& out
     return exit_refused;
   }
   std::string error;
-  const int fd = connect_to(host, port, options.timeout, error);
-  if (fd < 0) {
+  base::Fd fd = connect_to(host, port, options.timeout, error);
+  if (!fd) {
     err << "authhost admin: cannot connect to " << options.connect << ": " << error << "\n";
     return exit_unavailable;
   }
-  Connection connection(fd);
+  Connection connection(std::move(fd));
   const Received greeting = read_answer(connection);
   if (greeting.code != 200) {
     print(err, greeting);

@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "base/ascii.hpp"
+
 namespace authd::host::admin {
 
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
+using base::equal_ignoring_case;
+using base::is_ascii_digit;
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 
@@ -113,7 +111,7 @@ class Reader {
       }
       if (rest_.empty()) break;
       const char e = rest_.front();
-      if (rest_.size() >= 3 && std::all_of(rest_.begin(), rest_.begin() + 3, [](char d) { return d >= '0' && d <= '9'; })) {
+      if (rest_.size() >= 3 && std::all_of(rest_.begin(), rest_.begin() + 3, is_ascii_digit)) {
         const int byte = (rest_[0] - '0') * 100 + (rest_[1] - '0') * 10 + (rest_[2] - '0');
         if (byte > 255) return fail_bool("a bad escape: \\ddd above 255");
         out.push_back(static_cast<char>(byte));
@@ -201,9 +199,7 @@ class Reader {
 };
 
 bool is_atom_text(std::string_view text) noexcept {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  });
+  return !text.empty() && std::all_of(text.begin(), text.end(), base::is_ascii_alnum);
 }
 
 void append_string(std::string& out, std::string_view text) {
@@ -729,7 +725,7 @@ std::string format_answer(const Answer& answer, bool inline_data) {
 
 AnswerLine parse_answer_line(std::string_view line) {
   AnswerLine out;
-  if (line.size() < 3 || !std::all_of(line.begin(), line.begin() + 3, [](char c) { return c >= '0' && c <= '9'; }))
+  if (line.size() < 3 || !std::all_of(line.begin(), line.begin() + 3, is_ascii_digit))
     return out;
   if (line.size() > 3 && line[3] != ' ') return out;
   out.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');

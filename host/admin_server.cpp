@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/fd.hpp"
 #include "host/client_addresses.hpp"
 #include "protocol/quoting.hpp"
 
@@ -245,31 +246,7 @@ Answer Session::statistics() {
 
 namespace {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const noexcept { return fd_; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using base::Fd;
 
 struct Listener {
   Fd fd;
@@ -345,7 +322,7 @@ struct Server::Impl {
     std::atomic<bool> done{false};
     // Guarded by Impl::mutex: the socket while the thread serves it (-1
     // once closed), and what the accept loop needs to choose whom to close.
-    int fd = -1;
+    Fd fd;
     std::string peer;
     Clock::time_point started;
     bool logged_in = false;
@@ -443,7 +420,7 @@ void Server::Impl::reap(bool all) {
 Server::Impl::Connection* Server::Impl::oldest_waiting(const std::string& peer, bool same_peer) {
   Connection* oldest = nullptr;
   for (auto& c : connections) {
-    if (c.done || c.logged_in || c.replaced || c.fd < 0) continue;
+    if (c.done || c.logged_in || c.replaced || !c.fd) continue;
     if (same_peer && c.peer != peer) continue;
     if (oldest == nullptr || c.started < oldest->started) oldest = &c;
   }
@@ -516,20 +493,19 @@ void Server::Impl::admit(Fd fd, std::string peer) {
   ++served;
   ++open;
   auto& connection = connections.emplace_back();
-  connection.fd = fd.release();
+  connection.fd = std::move(fd);
   connection.peer = std::move(peer);
   connection.started = Clock::now();
   connection.thread = std::thread([this, &connection] {
     int fd = -1;
     {
       std::lock_guard lock(mutex);
-      fd = connection.fd;
+      fd = connection.fd.get();
     }
     serve(connection, fd);
     {
       std::lock_guard lock(mutex);
-      ::close(connection.fd);
-      connection.fd = -1;
+      connection.fd.reset();
     }
     --open;
     connection.done = true;

@@ -15,6 +15,7 @@
 #include <future>
 #include <map>
 
+#include "base/fd.hpp"
 #include "host/spawn_limits.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/quoting.hpp"
@@ -110,16 +111,13 @@ struct HelperClient::Impl {
   };
 
   explicit Impl(HelperOptions o, Logger l) : options(std::move(o)), log(std::move(l)) {
-    wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wake_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+    wake_fd.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wake_fd) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
     if (options.command.empty()) throw std::invalid_argument("the helper command is empty");
     thread = std::thread([this] { run(); });
   }
 
-  ~Impl() {
-    stop();
-    ::close(wake_fd);
-  }
+  ~Impl() { stop(); }
 
   void say(HelperLogLevel level, const std::string& text) {
     if (log) log(level, text);
@@ -129,7 +127,7 @@ struct HelperClient::Impl {
 
   void wake() {
     const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+    [[maybe_unused]] auto n = ::write(wake_fd.get(), &one, sizeof one);
   }
 
   // ---- called from any thread ----
@@ -498,7 +496,7 @@ struct HelperClient::Impl {
 
       pollfd fds[3];
       nfds_t count = 0;
-      fds[count++] = {wake_fd, POLLIN, 0};
+      fds[count++] = {wake_fd.get(), POLLIN, 0};
       int out_index = -1, in_index = -1;
       if (out_fd >= 0) {
         out_index = static_cast<int>(count);
@@ -521,7 +519,7 @@ struct HelperClient::Impl {
       if (::poll(fds, count, timeout) < 0 && errno != EINTR) break;
       if (fds[0].revents & POLLIN) {
         std::uint64_t value;
-        [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
+        [[maybe_unused]] auto n = ::read(wake_fd.get(), &value, sizeof value);
       }
       if (out_index >= 0 && (fds[out_index].revents & (POLLIN | POLLHUP | POLLERR))) read_helper();
       if (in_index >= 0 && in_fd >= 0 && (fds[in_index].revents & (POLLOUT | POLLERR | POLLHUP))) write_helper();
@@ -541,7 +539,7 @@ struct HelperClient::Impl {
   HelperOptions options;
   Logger log;
   std::thread thread;
-  int wake_fd = -1;
+  base::Fd wake_fd;
 
   mutable std::mutex mutex;  // guards incoming, stopping, in_system, stats
   std::deque<Request> incoming;

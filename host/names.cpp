@@ -4,8 +4,7 @@ namespace authd::host {
 
 namespace {
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_lower_alnum(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_lower_alnum(char c) noexcept { return base::is_ascii_lower(c) || base::is_ascii_digit(c); }
 
 bool valid_label(std::string_view label) noexcept {
   if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
@@ -15,12 +14,6 @@ bool valid_label(std::string_view label) noexcept {
 }
 
 }  // namespace
-
-std::string lower_ascii(std::string_view raw) {
-  std::string out(raw);
-  for (char& c : out) c = lower(c);
-  return out;
-}
 
 std::optional<std::string> canonical_account_name(std::string_view raw) {
   if (raw.empty() || raw.size() > max_account_name_length) return std::nullopt;

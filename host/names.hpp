@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/ascii.hpp"
+
 namespace authd::host {
 
 inline constexpr std::size_t max_account_name_length = 64;
@@ -34,6 +36,6 @@ std::optional<Address> parse_address(std::string_view raw);
 
 // ASCII lower case of any bytes: how a name that breaks the rules is still
 // counted (by the lockout) in one form whatever its case.
-std::string lower_ascii(std::string_view raw);
+using base::lower_ascii;
 
 }  // namespace authd::host

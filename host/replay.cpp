@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 
+#include "base/fd.hpp"
 #include "host/spawn_limits.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/response.hpp"
@@ -164,12 +165,12 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
   const pid_t pid = child.id();
   child.detach();
   std::vector<std::string> trailing;
-  int in_fd = ::fcntl(to_helper.native_sink(), F_DUPFD_CLOEXEC, 0);
-  const int out_fd = ::fcntl(from_helper.native_source(), F_DUPFD_CLOEXEC, 0);
+  base::Fd in_fd(::fcntl(to_helper.native_sink(), F_DUPFD_CLOEXEC, 0));
+  base::Fd out_fd(::fcntl(from_helper.native_source(), F_DUPFD_CLOEXEC, 0));
   // The originals must go, or the helper would never see the end of its input.
   to_helper.close();
   from_helper.close();
-  ::fcntl(in_fd, F_SETFL, ::fcntl(in_fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(in_fd.get(), F_SETFL, ::fcntl(in_fd.get(), F_GETFL) | O_NONBLOCK);
 
   std::size_t written = 0;
   std::string buffer;
@@ -178,17 +179,17 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
   while (!matcher.done() && output_open) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
     if (left <= 0) break;
-    pollfd fds[2] = {{out_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
-    const nfds_t count = (in_fd >= 0 && written < to_send.size()) ? 2 : 1;
+    pollfd fds[2] = {{out_fd.get(), POLLIN, 0}, {in_fd.get(), POLLOUT, 0}};
+    const nfds_t count = (in_fd && written < to_send.size()) ? 2 : 1;
     if (::poll(fds, count, static_cast<int>(left)) < 0 && errno != EINTR) break;
     if (count == 2 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      const ssize_t n = ::write(in_fd, to_send.data() + written, to_send.size() - written);
+      const ssize_t n = ::write(in_fd.get(), to_send.data() + written, to_send.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
       else if (n < 0 && errno != EAGAIN && errno != EINTR) written = to_send.size();
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       char chunk[65536];
-      const ssize_t n = ::read(out_fd, chunk, sizeof chunk);
+      const ssize_t n = ::read(out_fd.get(), chunk, sizeof chunk);
       if (n <= 0) {
         output_open = n < 0 && (errno == EINTR || errno == EAGAIN);
         continue;
@@ -209,8 +210,9 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
       }
     }
   }
-  ::close(in_fd);
-  ::close(out_fd);
+  // End of input first: the helper sees it, finishes and exits.
+  in_fd.reset();
+  out_fd.reset();
   int status = 0;
   if (stop_and_reap(pid, std::chrono::seconds(5), status) == ChildEnd::Killed)
     trailing.push_back("the helper did not exit within 5 s of the end of its input: killed");

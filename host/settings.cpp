@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "base/ascii.hpp"
 #include "host/client_addresses.hpp"
 #include "host/names.hpp"
 #include "passwords/registry.hpp"
@@ -97,12 +98,7 @@ std::string format_duration(std::chrono::milliseconds d) {
 }
 
 std::optional<std::string> canonical_scheme(std::string_view text) {
-  const std::string upper = [&] {
-    std::string s(text);
-    for (char& c : s)
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return s;
-  }();
+  const std::string upper = base::upper_ascii(text);
   if (upper == "CLEAR" || upper == "PLAIN") return std::string("clear");
   for (const auto* scheme : passwords::Registry::instance().schemes())
     if (scheme->name == upper) return upper;

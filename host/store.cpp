@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/fd.hpp"
+
 namespace authd::host {
 
 namespace {
@@ -216,9 +218,8 @@ Store::Store(const std::filesystem::path& file, bool create) : file_(file) {
   if (create) {
     // Made here, owner-only, before SQLite opens it: it holds passwords, and
     // SQLite gives its -wal and -shm files the database file's mode.
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw StoreError("cannot create database " + file.string() + ": " + std::strerror(errno));
-    ::close(fd);
+    const base::Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) throw StoreError("cannot create database " + file.string() + ": " + std::strerror(errno));
   }
   if (!create && !exists)
     throw StoreError("no database at " + file.string() + (ec ? ": " + ec.message() : std::string()));

@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstring>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 
 namespace authd::passwords::detail {
 namespace {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "base/ascii.hpp"
 #include "passwords/scheme_handler.hpp"
 
 namespace authd::passwords {
@@ -145,18 +146,10 @@ constexpr Prefix kPrefixes[] = {
 // Prefix names are short; anything longer is not a prefix we know.
 constexpr std::size_t kMaxPrefixName = 16;
 
-char ascii_upper(char c) noexcept { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
-  }
-  return true;
-}
+using base::equal_ignoring_case;
 
 bool is_crypt_digit(char c) noexcept {
-  return c == '.' || c == '/' || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  return c == '.' || c == '/' || base::is_ascii_alnum(c);
 }
 
 bool all_crypt_digits(std::string_view text) noexcept {

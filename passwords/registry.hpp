@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 #include "passwords/challenge.hpp"
 
 namespace authd::passwords {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 
 namespace authd::protocol {
 

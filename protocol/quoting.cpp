@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "base/ascii.hpp"
+
 namespace authd::protocol {
 
 namespace {
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+using base::is_ascii_digit;
 
 // Bytes that never travel raw inside an argument we write: they would end
 // or confuse the line, or be read back differently by a lenient peer.
@@ -67,7 +69,7 @@ ArgumentStatus decode_quoted(std::string_view body, Sink& sink) {
       ++i;
       continue;
     }
-    if (i + 3 < body.size() && is_digit(body[i + 1]) && is_digit(body[i + 2]) && is_digit(body[i + 3])) {
+    if (i + 3 < body.size() && is_ascii_digit(body[i + 1]) && is_ascii_digit(body[i + 2]) && is_ascii_digit(body[i + 3])) {
       const int value = (body[i + 1] - '0') * 100 + (body[i + 2] - '0') * 10 + (body[i + 3] - '0');
       if (value == 0 || value > 255) break;
       sink.push(static_cast<char>(static_cast<unsigned char>(value)));

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 
 namespace authd::protocol {
 

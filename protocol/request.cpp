@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/ascii.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/quoting.hpp"
 
@@ -15,22 +16,11 @@ constexpr std::size_t max_version_digits = 10;
 
 constexpr std::string_view malformed_quoted = "malformed quoted string";
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+using base::is_ascii_digit;
 
 bool all_digits(std::string_view text) noexcept {
   for (const char c : text) {
-    if (!is_digit(c)) return false;
-  }
-  return true;
-}
-
-char to_upper_ascii(char c) noexcept { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-// CommuniGate sends command words in upper case; other hosts may not.
-bool equals_upper(std::string_view word, std::string_view upper) noexcept {
-  if (word.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (to_upper_ascii(word[i]) != upper[i]) return false;
+    if (!is_ascii_digit(c)) return false;
   }
   return true;
 }
@@ -53,9 +43,9 @@ std::string_view take_token(std::string_view& rest) noexcept {
 std::string_view why_no_sequence(std::string_view line) noexcept {
   if (line.empty()) return "empty line";
   if (line.front() == ' ') return "line starts with a space instead of a sequence number";
-  if (!is_digit(line.front())) return "line does not start with a sequence number";
+  if (!is_ascii_digit(line.front())) return "line does not start with a sequence number";
   std::size_t digits = 0;
-  while (digits < line.size() && is_digit(line[digits])) ++digits;
+  while (digits < line.size() && is_ascii_digit(line[digits])) ++digits;
   if (digits > max_sequence_digits) return "sequence number longer than 20 digits";
   return "sequence number not followed by a space";
 }
@@ -137,14 +127,15 @@ struct Parser {
   ParsedRequest parse() {
     const std::string_view word = take_token(rest);
     if (word.empty()) return fail("missing command after the sequence number");
-    if (equals_upper(word, "VRFY")) return vrfy();
-    if (word.size() >= 4 && equals_upper(word.substr(0, 4), "SASL")) {
+    // CommuniGate sends command words in upper case; other hosts may not.
+    if (base::equal_ignoring_case(word, "VRFY")) return vrfy();
+    if (word.size() >= 4 && base::equal_ignoring_case(word.substr(0, 4), "SASL")) {
       if (word.size() == 4 || word[4] == '(') return sasl(word);
       return fail("unknown command");
     }
-    if (equals_upper(word, "INTF")) return intf();
-    if (equals_upper(word, "NEW")) return new_account();
-    if (equals_upper(word, "QUIT")) {
+    if (base::equal_ignoring_case(word, "INTF")) return intf();
+    if (base::equal_ignoring_case(word, "NEW")) return new_account();
+    if (base::equal_ignoring_case(word, "QUIT")) {
       request.command = Command::Quit;
       return std::move(request);
     }
@@ -156,7 +147,7 @@ struct Parser {
 
 std::optional<std::string_view> leading_sequence(std::string_view line) noexcept {
   std::size_t digits = 0;
-  while (digits < line.size() && digits <= max_sequence_digits && is_digit(line[digits])) ++digits;
+  while (digits < line.size() && digits <= max_sequence_digits && is_ascii_digit(line[digits])) ++digits;
   if (digits == 0 || digits > max_sequence_digits) return std::nullopt;
   if (digits < line.size() && line[digits] != ' ') return std::nullopt;
   return line.substr(0, digits);

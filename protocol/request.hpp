@@ -20,7 +20,7 @@
 #include <string_view>
 #include <variant>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 
 namespace authd::protocol {
 

@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/ascii.hpp"
 #include "protocol/limits.hpp"
 
 namespace authd::protocol {
 
 namespace {
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+using base::is_ascii_digit;
 
 bool is_continuation_byte(char c) noexcept { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
@@ -47,7 +48,7 @@ void append_text(std::string& out, std::size_t used, std::string_view text) {
 std::optional<std::uint64_t> parse_version(std::string_view text) noexcept {
   if (text.empty() || text.size() > max_sequence_digits) return std::nullopt;
   for (const char c : text) {
-    if (!is_digit(c)) return std::nullopt;
+    if (!is_ascii_digit(c)) return std::nullopt;
   }
   std::uint64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -113,7 +114,7 @@ ParsedResponse parse_response(std::string_view line) {
   }
 
   std::size_t digits = 0;
-  while (digits < line.size() && is_digit(line[digits])) ++digits;
+  while (digits < line.size() && is_ascii_digit(line[digits])) ++digits;
   if (digits == 0) return ResponseError{"response line does not start with a sequence number or '*'"};
   if (digits > max_sequence_digits) return ResponseError{"sequence number longer than 20 digits in response"};
   if (digits == line.size() || line[digits] != ' ') {

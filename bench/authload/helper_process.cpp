@@ -72,11 +72,6 @@ class SpawnSetup {
 
 }  // namespace
 
-void UniqueFd::reset() noexcept {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 bool HelperExit::exited_cleanly() const noexcept { return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0; }
 
 std::string HelperExit::describe() const {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "base/ascii.hpp"
 #include "bench/common/random.hpp"
 #include "protocol/quoting.hpp"
 
@@ -21,13 +22,7 @@ SplitAccount split_at_sign(std::string_view account) noexcept {
   return {account.substr(0, at), account.substr(at + 1)};
 }
 
-std::string lower_ascii(std::string_view text) {
-  std::string lowered(text);
-  for (char& c : lowered) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lowered;
-}
+using base::lower_ascii;
 
 void append_decimal(std::string& out, std::uint64_t value) {
   char digits[24];

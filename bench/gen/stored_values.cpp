@@ -6,7 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 #include "passwords/registry.hpp"
 
 namespace authd::bench {

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 
+#include "base/ascii.hpp"
 #include "ldap/connection.hpp"
 #include "ldap/connection_pool.hpp"
 #include "ldap/server_list.hpp"
@@ -82,9 +82,7 @@ bool balanced_filter(std::string_view text) {
 const Account sample_account{"user", "example.com"};
 
 std::string lower_scheme(std::string_view uri) {
-  std::string scheme(uri.substr(0, uri.find(':')));
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return scheme;
+  return base::lower_ascii(uri.substr(0, uri.find(':')));
 }
 
 // The URIs must be LDAP URIs libldap takes; StartTLS only on ldap://.

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/ascii.hpp"
 #include "pam/os_user.hpp"
 #include "pam/pam_authenticate.hpp"
 #include "pam/pam_results.hpp"
@@ -36,7 +37,7 @@ void check_service_name(const std::string& service) {
   if (service.empty() || service.size() > 255)
     throw ConfigError("service", "the PAM service name must be 1 to 255 characters long");
   for (char c : service) {
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    const bool allowed = base::is_ascii_lower(c) || base::is_ascii_digit(c) || c == '.' || c == '_' || c == '-';
     if (allowed) continue;
     // Linux-PAM lower-cases the name and keeps only what follows the last
     // '/', so anything else would silently name another service.

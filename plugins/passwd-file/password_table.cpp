@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "base/ascii.hpp"
+
 namespace authd::passwd_file {
 
 namespace {
@@ -40,8 +42,6 @@ constexpr std::uint64_t slot_of(std::uint32_t entry, std::uint64_t hash) noexcep
   return (hash & 0xffffffff00000000ull) | (static_cast<std::uint64_t>(entry) + 1);
 }
 constexpr std::uint32_t entry_of(std::uint64_t slot) noexcept { return static_cast<std::uint32_t>(slot) - 1; }
-
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 bool valid_account(std::string_view text) noexcept {
   const auto at = text.find('@');
@@ -137,7 +137,7 @@ std::shared_ptr<const PasswordTable> PasswordTable::parse(std::string content, c
     if (!scheme->allowed && weak_refused++ == 0) first_weak_line = line_number;
 
     const auto name_offset = static_cast<std::size_t>(name.data() - text.data());
-    for (std::size_t i = 0; i < name.size(); ++i) text[name_offset + i] = lower(text[name_offset + i]);
+    for (std::size_t i = 0; i < name.size(); ++i) text[name_offset + i] = base::lower_ascii(text[name_offset + i]);
     table->entries_.push_back({static_cast<std::uint32_t>(name_offset),
                                static_cast<std::uint32_t>(rest.data() - text.data()),
                                static_cast<std::uint16_t>(name.size()), static_cast<std::uint16_t>(rest.size()),

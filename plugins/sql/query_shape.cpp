@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "authd/api/settings.hpp"
+#include "base/ascii.hpp"
 
 namespace authd::sql {
 
@@ -17,14 +18,7 @@ struct StatementFinalizer {
 };
 using StatementHandle = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
+using base::equal_ignoring_case;
 
 std::string database_label(sqlite3* db) {
   const char* file = sqlite3_db_filename(db, "main");
@@ -47,8 +41,7 @@ StatementHandle prepare_first(sqlite3* db, std::string_view sql, std::string_vie
 }
 
 bool is_word_char(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  return base::is_ascii_alnum(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // Whether a keyword that matches patterns appears in `sql` outside string

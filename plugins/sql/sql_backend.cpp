@@ -9,6 +9,8 @@
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Exception.h>
 
+#include "base/ascii.hpp"
+
 namespace authd::sql {
 
 std::vector<SettingSpec> SqlBackend::settings() {
@@ -33,18 +35,10 @@ std::vector<SettingSpec> SqlBackend::settings() {
 
 namespace {
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
+using base::equal_ignoring_case;
 
 bool is_scheme_name_char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.';
+  return base::is_ascii_alnum(c) || c == '-' || c == '_' || c == '.';
 }
 
 bool is_scheme_name(std::string_view name) noexcept {

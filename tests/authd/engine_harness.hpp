@@ -28,6 +28,7 @@
 #include "authd/log.hpp"
 #include "authd/plugin_loader.hpp"
 #include "authd/routes.hpp"
+#include "plugins/builtin_backends.hpp"
 #include "plugins/test_backend.hpp"
 #include "../support/line_from_fd.hpp"
 

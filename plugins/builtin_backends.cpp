@@ -1,6 +1,7 @@
 // The backends compiled into authd. Adding one is adding its include and
 // its line here: there is no registration by static initialisation.
-#include "authd/plugin_loader.hpp"
+#include "plugins/builtin_backends.hpp"
+
 #include "passwd-file/passwd_file_backend.hpp"
 #include "ldap/ldap_backend.hpp"
 #include "sql/sql_backend.hpp"
