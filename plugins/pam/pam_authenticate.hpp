@@ -19,7 +19,7 @@
 #include <cstddef>
 #include <string>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 #include "pam/pam_results.hpp"
 
 namespace authd::pam {
