@@ -222,6 +222,223 @@ void print_settings(const std::vector<SettingView>& settings) {
   for (const auto& s : settings) std::cout << s.name << " = " << s.value << "   (" << s.origin << ")\n";
 }
 
+// The command line: every option's value and every subcommand, filled by
+// CLI11 and read by the runners below.
+struct CommandLine {
+  Common common;
+  std::string session{};
+  std::vector<std::string> command{};
+  int timeout_ms = 10000;
+  std::string main_domain{};
+  std::optional<std::string> postmaster_password{};
+  LoginOptions login{};
+  std::string domain_name{};
+  std::string account_name{};
+  bool password_stdin = false;
+  SettingsScope scope{};
+  std::vector<std::string> assignments{};
+  std::string rights_list{};
+  ServeOptions serve{};
+  admin::ClientOptions client{};
+  int client_timeout_s = 30;
+  CLI::App* replay_cmd = nullptr;
+  CLI::App* init_cmd = nullptr;
+  CLI::App* login_cmd = nullptr;
+  CLI::App* domain_cmd = nullptr;
+  CLI::App* domain_create = nullptr;
+  CLI::App* domain_delete = nullptr;
+  CLI::App* domain_list = nullptr;
+  CLI::App* account_cmd = nullptr;
+  CLI::App* account_create = nullptr;
+  CLI::App* account_delete = nullptr;
+  CLI::App* account_password = nullptr;
+  CLI::App* account_list = nullptr;
+  CLI::App* settings_cmd = nullptr;
+  CLI::App* settings_get = nullptr;
+  CLI::App* settings_set = nullptr;
+  CLI::App* rights_cmd = nullptr;
+  CLI::App* rights_get = nullptr;
+  CLI::App* rights_set = nullptr;
+  CLI::App* unlock_cmd = nullptr;
+  CLI::App* serve_cmd = nullptr;
+  CLI::App* admin_cmd = nullptr;
+};
+
+// replay, init, login, serve and admin: the commands that are programs of their own.
+void add_program_commands(CLI::App& app, CommandLine& c) {
+  c.replay_cmd = app.add_subcommand("replay", "run a scripted session (I:/O: lines) against any helper; "
+                                                  "exit 0 when every expected answer arrived");
+  c.replay_cmd->add_option("session", c.session, "session file")->required()->check(CLI::ExistingFile);
+  c.replay_cmd->add_option("command", c.command, "the helper and its arguments, after --")->required();
+  c.replay_cmd->add_option("--timeout-ms", c.timeout_ms, "how long to wait for the answers")->check(CLI::Range(1, 3600000));
+
+  c.init_cmd = app.add_subcommand("init", "create the data directory with its main domain and "
+                                              "postmaster@<main domain>, who holds unlimited rights");
+  c.init_cmd->add_option("--main-domain", c.main_domain, "the main domain")->required();
+  c.init_cmd->add_option("--postmaster-password", c.postmaster_password,
+                       "postmaster's password (default: one line of standard input)");
+
+  c.login_cmd = app.add_subcommand("login", "one login through the whole path, the password on standard input; "
+                                                "prints the answer; exit 0 accepted, 1 rejected, 2 temporary failure");
+  c.login_cmd->add_option("name", c.login.name, "NAME@DOMAIN")->required();
+  c.login_cmd->add_option("--method", c.login.method, "plain, cram-md5 or apop")
+      ->check(CLI::IsMember({"plain", "cram-md5", "apop"}));
+  c.login_cmd->add_option("--from", c.login.from, "the client's IP address (default 127.0.0.1)");
+  c.login_cmd->add_option("--mode", c.login.mode, "the service asking: IMAP, POP, SMTP, ...");
+  c.login_cmd->add_flag("--secure", c.login.secure, "the connection is encrypted");
+  c.login_cmd->add_flag("--set-password", c.login.set_password,
+                      "after a successful login, set the internal password to the second line of standard input");
+
+  c.serve_cmd = app.add_subcommand("serve", "run the administration interface on loopback until SIGTERM or "
+                                                "SIGINT (docs/admin-protocol.md)")
+                       ->fallthrough();
+  c.serve_cmd->add_option("--port", c.serve.port, "TCP port (default 0: any free port, printed at start)")
+      ->check(CLI::Range(0, 65535));
+  c.serve_cmd->add_option("--listen", c.serve.listen, "a loopback address to listen on, repeatable (default 127.0.0.1)");
+  c.serve_cmd->add_option("--max-connections", c.serve.max_connections, "connections at once (default 16)")
+      ->check(CLI::Range(1, 1024));
+  c.serve_cmd->add_option("--idle-timeout", c.serve.idle_timeout_s, "seconds a connection may stay silent (default 300)")
+      ->check(CLI::Range(1, 86400));
+  c.serve_cmd->add_option("--login-timeout", c.serve.login_timeout_s,
+                        "seconds from connecting to a successful login, whatever is sent meanwhile (default 30)")
+      ->check(CLI::Range(1, 3600));
+  c.serve_cmd->add_option("--max-waiting-per-address", c.serve.max_waiting_per_address,
+                        "connections of one client address not logged in yet; a newer one replaces the oldest "
+                        "(default 4)")
+      ->check(CLI::Range(1, 1024));
+
+  c.admin_cmd = app.add_subcommand("admin", "the administration interface's client: the password on the first "
+                                                "line of standard input; one COMMAND ARGS..., or protocol lines on "
+                                                "standard input; exit 0 OK, 1 error answer, 2 unreachable or "
+                                                "temporary failure");
+  c.admin_cmd->add_option("--connect", c.client.connect, "HOST:PORT of authhost serve")->required();
+  c.admin_cmd->add_option("--user", c.client.user, "NAME@DOMAIN to log in as")->required();
+  c.admin_cmd->add_option("--timeout", c.client_timeout_s, "seconds to wait for each answer (default 30)")
+      ->check(CLI::Range(1, 3600));
+  c.admin_cmd->add_option("command", c.client.command, "a command and its arguments, e.g. CREATEDOMAIN example.org");
+}
+
+// domain, account, settings, rights, unlock: local administration, as --as.
+void add_local_commands(CLI::App& app, CommandLine& c) {
+  c.domain_cmd = app.add_subcommand("domain", "create, remove or list domains");
+  c.domain_cmd->require_subcommand(1);
+  c.domain_cmd->fallthrough();
+  c.domain_create = c.domain_cmd->add_subcommand("create", "create a domain")->fallthrough();
+  c.domain_create->add_option("domain", c.domain_name)->required();
+  c.domain_delete = c.domain_cmd->add_subcommand("delete", "remove a domain and its accounts")->fallthrough();
+  c.domain_delete->add_option("domain", c.domain_name)->required();
+  c.domain_list = c.domain_cmd->add_subcommand("list", "list the domains")->fallthrough();
+
+  c.account_cmd = app.add_subcommand("account", "create, remove or list accounts, set passwords");
+  c.account_cmd->require_subcommand(1);
+  c.account_cmd->fallthrough();
+  c.account_create = c.account_cmd->add_subcommand("create", "create an account")->fallthrough();
+  c.account_create->add_option("address", c.account_name, "NAME@DOMAIN")->required();
+  c.account_create->add_flag("--password-stdin", c.password_stdin, "read its internal password from standard input");
+  c.account_delete = c.account_cmd->add_subcommand("delete", "remove an account")->fallthrough();
+  c.account_delete->add_option("address", c.account_name, "NAME@DOMAIN")->required();
+  c.account_password = c.account_cmd->add_subcommand("password", "set the internal password (standard input)")
+                               ->fallthrough();
+  c.account_password->add_option("address", c.account_name, "NAME@DOMAIN")->required();
+  c.account_list = c.account_cmd->add_subcommand("list", "list a domain's accounts")->fallthrough();
+  c.account_list->add_option("domain", c.domain_name)->required();
+
+  c.settings_cmd = app.add_subcommand("settings", "show or change settings of the server, a domain or an account");
+  c.settings_cmd->require_subcommand(1);
+  c.settings_cmd->fallthrough();
+  c.settings_get = c.settings_cmd->add_subcommand("get", "show the effective settings and where each comes from")
+                           ->fallthrough();
+  c.settings_set = c.settings_cmd->add_subcommand("set", "NAME=VALUE ... (NAME= removes the value)")->fallthrough();
+  for (auto* sub : {c.settings_get, c.settings_set}) {
+    sub->add_option("--domain", c.scope.domain, "a domain (default: the server)");
+    sub->add_option("--account", c.scope.account, "an account of --domain");
+  }
+  c.settings_set->add_option("assignments", c.assignments, "NAME=VALUE")->required();
+
+  c.rights_cmd = app.add_subcommand("rights", "show or set an account's access rights");
+  c.rights_cmd->require_subcommand(1);
+  c.rights_cmd->fallthrough();
+  c.rights_get = c.rights_cmd->add_subcommand("get", "show an account's rights")->fallthrough();
+  c.rights_get->add_option("address", c.account_name, "NAME@DOMAIN")->required();
+  c.rights_set = c.rights_cmd->add_subcommand("set", "replace an account's rights (\"\" for none)")->fallthrough();
+  c.rights_set->add_option("address", c.account_name, "NAME@DOMAIN")->required();
+  c.rights_set->add_option("rights", c.rights_list, "CanModifyUserAccounts, CanMonitorServer, ...")->required();
+
+  c.unlock_cmd = app.add_subcommand("unlock", "lift a suspension after failed logins")->fallthrough();
+  c.unlock_cmd->add_option("address", c.account_name, "NAME@DOMAIN")->required();
+}
+
+// One local administrative command, run as --as with its rights.
+int run_local(const CommandLine& c) {
+  auto host = open_host(c.common);
+  const auto caller = caller_of(c.common, *host);
+  if (!caller) return 1;
+  if (c.domain_create->parsed()) return report(host->create_domain(*caller, c.domain_name));
+  if (c.domain_delete->parsed()) return report(host->delete_domain(*caller, c.domain_name));
+  if (c.domain_list->parsed()) {
+    const auto r = host->list_domains(*caller);
+    for (const auto& d : r.value) std::cout << d << "\n";
+    return report(r.status);
+  }
+  if (c.account_create->parsed()) {
+    authd::Secret password;
+    if (c.password_stdin) read_secret_line(password);
+    return report(host->create_account(*caller, c.account_name, c.password_stdin ? &password : nullptr));
+  }
+  if (c.account_delete->parsed()) return report(host->delete_account(*caller, c.account_name));
+  if (c.account_password->parsed()) {
+    authd::Secret password;
+    read_secret_line(password);
+    return report(host->set_password(*caller, c.account_name, password));
+  }
+  if (c.account_list->parsed()) {
+    const auto r = host->list_accounts(*caller, c.domain_name);
+    for (const auto& a : r.value) std::cout << a << "\n";
+    return report(r.status);
+  }
+  if (c.settings_get->parsed()) {
+    const auto r = host->get_settings(*caller, c.scope);
+    print_settings(r.value);
+    return report(r.status);
+  }
+  if (c.settings_set->parsed()) {
+    SettingChanges changes;
+    for (const auto& a : c.assignments) {
+      const auto eq = a.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "authhost: '" << a << "' is not NAME=VALUE\n";
+        return 1;
+      }
+      const std::string value = a.substr(eq + 1);
+      changes[a.substr(0, eq)] = value.empty() ? std::nullopt : std::optional<std::string>(value);
+    }
+    return report(host->update_settings(*caller, c.scope, changes, ChangeOrigin::CommandLine));
+  }
+  if (c.rights_get->parsed()) {
+    const auto r = host->get_rights(*caller, c.account_name);
+    if (r.ok()) std::cout << c.account_name << " = " << authd::host::format_rights(r.value) << "\n";
+    return report(r.status);
+  }
+  if (c.rights_set->parsed()) {
+    std::string error;
+    const auto rights = parse_rights(c.rights_list, error);
+    if (!rights) {
+      std::cerr << "authhost: " << error << "\n";
+      return 1;
+    }
+    return report(host->set_rights(*caller, c.account_name, *rights));
+  }
+  if (c.unlock_cmd->parsed()) {
+    bool was_locked = false;
+    const Status status = host->unlock(*caller, c.account_name, &was_locked);
+    if (status.ok())
+      std::cout << c.account_name << (was_locked ? ": failed logins cleared, suspension lifted\n"
+                                               : ": no failed logins were counted; nothing to lift\n");
+    return report(status);
+  }
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -232,204 +449,26 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("authhost ") + AUTHD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  Common common;
-  app.add_option("--data", common.data, "the data directory (default ./authhost-data)");
-  app.add_option("--as", common.as, "administrative commands: the calling account (default postmaster@<main domain>)");
-  app.add_flag("-v,--verbose", common.verbose, "log what the host does to standard error");
-
-  auto* replay_cmd = app.add_subcommand("replay", "run a scripted session (I:/O: lines) against any helper; "
-                                                  "exit 0 when every expected answer arrived");
-  std::string session;
-  std::vector<std::string> command;
-  int timeout_ms = 10000;
-  replay_cmd->add_option("session", session, "session file")->required()->check(CLI::ExistingFile);
-  replay_cmd->add_option("command", command, "the helper and its arguments, after --")->required();
-  replay_cmd->add_option("--timeout-ms", timeout_ms, "how long to wait for the answers")->check(CLI::Range(1, 3600000));
-
-  auto* init_cmd = app.add_subcommand("init", "create the data directory with its main domain and "
-                                              "postmaster@<main domain>, who holds unlimited rights");
-  std::string main_domain;
-  std::optional<std::string> postmaster_password;
-  init_cmd->add_option("--main-domain", main_domain, "the main domain")->required();
-  init_cmd->add_option("--postmaster-password", postmaster_password,
-                       "postmaster's password (default: one line of standard input)");
-
-  auto* login_cmd = app.add_subcommand("login", "one login through the whole path, the password on standard input; "
-                                                "prints the answer; exit 0 accepted, 1 rejected, 2 temporary failure");
-  LoginOptions login;
-  login_cmd->add_option("name", login.name, "NAME@DOMAIN")->required();
-  login_cmd->add_option("--method", login.method, "plain, cram-md5 or apop")
-      ->check(CLI::IsMember({"plain", "cram-md5", "apop"}));
-  login_cmd->add_option("--from", login.from, "the client's IP address (default 127.0.0.1)");
-  login_cmd->add_option("--mode", login.mode, "the service asking: IMAP, POP, SMTP, ...");
-  login_cmd->add_flag("--secure", login.secure, "the connection is encrypted");
-  login_cmd->add_flag("--set-password", login.set_password,
-                      "after a successful login, set the internal password to the second line of standard input");
-
-  auto* domain_cmd = app.add_subcommand("domain", "create, remove or list domains");
-  domain_cmd->require_subcommand(1);
-  domain_cmd->fallthrough();
-  std::string domain_name;
-  auto* domain_create = domain_cmd->add_subcommand("create", "create a domain")->fallthrough();
-  domain_create->add_option("domain", domain_name)->required();
-  auto* domain_delete = domain_cmd->add_subcommand("delete", "remove a domain and its accounts")->fallthrough();
-  domain_delete->add_option("domain", domain_name)->required();
-  auto* domain_list = domain_cmd->add_subcommand("list", "list the domains")->fallthrough();
-
-  auto* account_cmd = app.add_subcommand("account", "create, remove or list accounts, set passwords");
-  account_cmd->require_subcommand(1);
-  account_cmd->fallthrough();
-  std::string account_name;
-  bool password_stdin = false;
-  auto* account_create = account_cmd->add_subcommand("create", "create an account")->fallthrough();
-  account_create->add_option("address", account_name, "NAME@DOMAIN")->required();
-  account_create->add_flag("--password-stdin", password_stdin, "read its internal password from standard input");
-  auto* account_delete = account_cmd->add_subcommand("delete", "remove an account")->fallthrough();
-  account_delete->add_option("address", account_name, "NAME@DOMAIN")->required();
-  auto* account_password = account_cmd->add_subcommand("password", "set the internal password (standard input)")
-                               ->fallthrough();
-  account_password->add_option("address", account_name, "NAME@DOMAIN")->required();
-  auto* account_list = account_cmd->add_subcommand("list", "list a domain's accounts")->fallthrough();
-  account_list->add_option("domain", domain_name)->required();
-
-  auto* settings_cmd = app.add_subcommand("settings", "show or change settings of the server, a domain or an account");
-  settings_cmd->require_subcommand(1);
-  settings_cmd->fallthrough();
-  SettingsScope scope;
-  std::vector<std::string> assignments;
-  auto* settings_get = settings_cmd->add_subcommand("get", "show the effective settings and where each comes from")
-                           ->fallthrough();
-  auto* settings_set = settings_cmd->add_subcommand("set", "NAME=VALUE ... (NAME= removes the value)")->fallthrough();
-  for (auto* sub : {settings_get, settings_set}) {
-    sub->add_option("--domain", scope.domain, "a domain (default: the server)");
-    sub->add_option("--account", scope.account, "an account of --domain");
-  }
-  settings_set->add_option("assignments", assignments, "NAME=VALUE")->required();
-
-  auto* rights_cmd = app.add_subcommand("rights", "show or set an account's access rights");
-  rights_cmd->require_subcommand(1);
-  rights_cmd->fallthrough();
-  std::string rights_list;
-  auto* rights_get = rights_cmd->add_subcommand("get", "show an account's rights")->fallthrough();
-  rights_get->add_option("address", account_name, "NAME@DOMAIN")->required();
-  auto* rights_set = rights_cmd->add_subcommand("set", "replace an account's rights (\"\" for none)")->fallthrough();
-  rights_set->add_option("address", account_name, "NAME@DOMAIN")->required();
-  rights_set->add_option("rights", rights_list, "CanModifyUserAccounts, CanMonitorServer, ...")->required();
-
-  auto* unlock_cmd = app.add_subcommand("unlock", "lift a suspension after failed logins")->fallthrough();
-  unlock_cmd->add_option("address", account_name, "NAME@DOMAIN")->required();
-
-  auto* serve_cmd = app.add_subcommand("serve", "run the administration interface on loopback until SIGTERM or "
-                                                "SIGINT (docs/admin-protocol.md)")
-                       ->fallthrough();
-  ServeOptions serve;
-  serve_cmd->add_option("--port", serve.port, "TCP port (default 0: any free port, printed at start)")
-      ->check(CLI::Range(0, 65535));
-  serve_cmd->add_option("--listen", serve.listen, "a loopback address to listen on, repeatable (default 127.0.0.1)");
-  serve_cmd->add_option("--max-connections", serve.max_connections, "connections at once (default 16)")
-      ->check(CLI::Range(1, 1024));
-  serve_cmd->add_option("--idle-timeout", serve.idle_timeout_s, "seconds a connection may stay silent (default 300)")
-      ->check(CLI::Range(1, 86400));
-  serve_cmd->add_option("--login-timeout", serve.login_timeout_s,
-                        "seconds from connecting to a successful login, whatever is sent meanwhile (default 30)")
-      ->check(CLI::Range(1, 3600));
-  serve_cmd->add_option("--max-waiting-per-address", serve.max_waiting_per_address,
-                        "connections of one client address not logged in yet; a newer one replaces the oldest "
-                        "(default 4)")
-      ->check(CLI::Range(1, 1024));
-
-  auto* admin_cmd = app.add_subcommand("admin", "the administration interface's client: the password on the first "
-                                                "line of standard input; one COMMAND ARGS..., or protocol lines on "
-                                                "standard input; exit 0 OK, 1 error answer, 2 unreachable or "
-                                                "temporary failure");
-  admin::ClientOptions client;
-  int client_timeout_s = 30;
-  admin_cmd->add_option("--connect", client.connect, "HOST:PORT of authhost serve")->required();
-  admin_cmd->add_option("--user", client.user, "NAME@DOMAIN to log in as")->required();
-  admin_cmd->add_option("--timeout", client_timeout_s, "seconds to wait for each answer (default 30)")
-      ->check(CLI::Range(1, 3600));
-  admin_cmd->add_option("command", client.command, "a command and its arguments, e.g. CREATEDOMAIN example.org");
+  CommandLine c;
+  app.add_option("--data", c.common.data, "the data directory (default ./authhost-data)");
+  app.add_option("--as", c.common.as, "administrative commands: the calling account (default postmaster@<main domain>)");
+  app.add_flag("-v,--verbose", c.common.verbose, "log what the host does to standard error");
+  add_program_commands(app, c);
+  add_local_commands(app, c);
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (replay_cmd->parsed()) return replay(session, command, timeout_ms, common.verbose);
-    if (init_cmd->parsed()) return run_init(common, main_domain, postmaster_password);
-    if (login_cmd->parsed()) return run_login(common, login);
-    if (serve_cmd->parsed()) return run_serve(common, serve);
-    if (admin_cmd->parsed()) {
-      client.timeout = std::chrono::seconds(client_timeout_s);
-      return admin::run_client(client, std::cin, std::cout, std::cerr);
+    if (c.replay_cmd->parsed()) return replay(c.session, c.command, c.timeout_ms, c.common.verbose);
+    if (c.init_cmd->parsed()) return run_init(c.common, c.main_domain, c.postmaster_password);
+    if (c.login_cmd->parsed()) return run_login(c.common, c.login);
+    if (c.serve_cmd->parsed()) return run_serve(c.common, c.serve);
+    if (c.admin_cmd->parsed()) {
+      c.client.timeout = std::chrono::seconds(c.client_timeout_s);
+      return admin::run_client(c.client, std::cin, std::cout, std::cerr);
     }
-
-    auto host = open_host(common);
-    const auto caller = caller_of(common, *host);
-    if (!caller) return 1;
-    if (domain_create->parsed()) return report(host->create_domain(*caller, domain_name));
-    if (domain_delete->parsed()) return report(host->delete_domain(*caller, domain_name));
-    if (domain_list->parsed()) {
-      const auto r = host->list_domains(*caller);
-      for (const auto& d : r.value) std::cout << d << "\n";
-      return report(r.status);
-    }
-    if (account_create->parsed()) {
-      authd::Secret password;
-      if (password_stdin) read_secret_line(password);
-      return report(host->create_account(*caller, account_name, password_stdin ? &password : nullptr));
-    }
-    if (account_delete->parsed()) return report(host->delete_account(*caller, account_name));
-    if (account_password->parsed()) {
-      authd::Secret password;
-      read_secret_line(password);
-      return report(host->set_password(*caller, account_name, password));
-    }
-    if (account_list->parsed()) {
-      const auto r = host->list_accounts(*caller, domain_name);
-      for (const auto& a : r.value) std::cout << a << "\n";
-      return report(r.status);
-    }
-    if (settings_get->parsed()) {
-      const auto r = host->get_settings(*caller, scope);
-      print_settings(r.value);
-      return report(r.status);
-    }
-    if (settings_set->parsed()) {
-      SettingChanges changes;
-      for (const auto& a : assignments) {
-        const auto eq = a.find('=');
-        if (eq == std::string::npos) {
-          std::cerr << "authhost: '" << a << "' is not NAME=VALUE\n";
-          return 1;
-        }
-        const std::string value = a.substr(eq + 1);
-        changes[a.substr(0, eq)] = value.empty() ? std::nullopt : std::optional<std::string>(value);
-      }
-      return report(host->update_settings(*caller, scope, changes, ChangeOrigin::CommandLine));
-    }
-    if (rights_get->parsed()) {
-      const auto r = host->get_rights(*caller, account_name);
-      if (r.ok()) std::cout << account_name << " = " << authd::host::format_rights(r.value) << "\n";
-      return report(r.status);
-    }
-    if (rights_set->parsed()) {
-      std::string error;
-      const auto rights = parse_rights(rights_list, error);
-      if (!rights) {
-        std::cerr << "authhost: " << error << "\n";
-        return 1;
-      }
-      return report(host->set_rights(*caller, account_name, *rights));
-    }
-    if (unlock_cmd->parsed()) {
-      bool was_locked = false;
-      const Status status = host->unlock(*caller, account_name, &was_locked);
-      if (status.ok())
-        std::cout << account_name << (was_locked ? ": failed logins cleared, suspension lifted\n"
-                                                 : ": no failed logins were counted; nothing to lift\n");
-      return report(status);
-    }
+    return run_local(c);
   } catch (const HostError& e) {
     std::cerr << "authhost: " << e.what() << "\n";
     return 2;
   }
-  return 2;
 }
