@@ -17,6 +17,7 @@
 
 #include "base/fd.hpp"
 #include "host/spawn_limits.hpp"
+#include "protocol/line_reader.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/quoting.hpp"
 
@@ -224,7 +225,7 @@ struct HelperClient::Impl {
       ++stats.restarts;
     }
     has_started = true;
-    wipe_string(read_buffer);
+    reader.emplace(protocol::max_response_line - 1);  // the limit counts the LF
     wipe_string(write_buffer);
     // INTF goes first, alone: until the helper answers, its version (and so
     // whether a request may carry a mode) is unknown.
@@ -383,9 +384,11 @@ struct HelperClient::Impl {
 
   // Read what the helper wrote; false when it is gone or broken.
   bool read_helper() {
-    char chunk[65536];
+    const std::string too_long =
+        "it wrote a line longer than " + std::to_string(protocol::max_response_line) + " bytes";
     for (;;) {
-      const ssize_t n = ::read(out_fd, chunk, sizeof chunk);
+      const auto space = reader->prepare();
+      const ssize_t n = ::read(out_fd, space.data(), space.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
       if (n <= 0) {
@@ -397,26 +400,19 @@ struct HelperClient::Impl {
           fail_helper("it exited or closed its output");
         return false;
       }
-      read_buffer.append(chunk, static_cast<std::size_t>(n));
-      wipe_memory(chunk, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (;;) {
-        const auto nl = read_buffer.find('\n', start);
-        if (nl == std::string::npos) break;
-        std::string_view line(read_buffer.data() + start, nl - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        start = nl + 1;
-        if (line.size() + 1 > protocol::max_response_line) {
-          fail_helper("it wrote a line longer than " + std::to_string(protocol::max_response_line) + " bytes");
+      reader->commit(static_cast<std::size_t>(n));
+      while (const auto line = reader->next()) {
+        if (line->overlong) {
+          fail_helper(too_long);
           return false;
         }
-        handle_line(line);
+        handle_line(line->text);
         if (out_fd < 0) return false;  // handle_line found it broken
       }
-      wipe_memory(read_buffer.data(), start);
-      read_buffer.erase(0, start);
-      if (read_buffer.size() + 1 > protocol::max_response_line) {
-        fail_helper("it wrote a line longer than " + std::to_string(protocol::max_response_line) + " bytes");
+      // Waiting for the end of a line that is too long already would let a
+      // helper that never writes an LF hold its requests until they time out.
+      if (reader->in_overlong_line()) {
+        fail_helper(too_long);
         return false;
       }
     }
@@ -533,7 +529,7 @@ struct HelperClient::Impl {
     for (auto& request : waiting) complete(request, {AnswerKind::TempFail, "the helper client is shutting down"});
     waiting.clear();
     wipe_string(write_buffer);
-    wipe_string(read_buffer);
+    reader.reset();
   }
 
   HelperOptions options;
@@ -553,7 +549,7 @@ struct HelperClient::Impl {
   pid_t child_pid = -1;
   int in_fd = -1;
   int out_fd = -1;
-  std::string read_buffer;
+  std::optional<protocol::LineReader> reader;  // one per helper process; wipes what it read
   std::string write_buffer;
   std::deque<Request> waiting;  // not yet sent
   std::map<std::uint64_t, InFlight> in_flight;

@@ -49,6 +49,9 @@ class LineReader {
 
   // Bytes held that belong to lines not yet complete.
   std::size_t pending_bytes() const noexcept;
+  // Inside a line already longer than the limit, whose LF has not come yet
+  // (a reader that must not wait for it can give up now).
+  bool in_overlong_line() const noexcept { return discarding_; }
 
  private:
   void compact();

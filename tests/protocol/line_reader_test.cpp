@@ -320,5 +320,26 @@ TEST(LineReader, BinaryBytesPassThrough) {
   EXPECT_EQ(got[0].text, input);
 }
 
+TEST(LineReader, SaysWhenItIsInsideAnOverlongLine) {
+  LineReader reader(8);
+  reader.feed("12345678");
+  EXPECT_FALSE(reader.next());
+  EXPECT_FALSE(reader.in_overlong_line());  // at the limit: the LF may still come
+  reader.feed("\r");
+  EXPECT_FALSE(reader.next());
+  EXPECT_FALSE(reader.in_overlong_line());  // a CR may be followed by its LF
+  reader.feed("x");
+  EXPECT_FALSE(reader.next());
+  EXPECT_TRUE(reader.in_overlong_line());
+  reader.feed("more\nnext\n");
+  const auto overlong = reader.next();
+  ASSERT_TRUE(overlong);
+  EXPECT_TRUE(overlong->overlong);
+  EXPECT_FALSE(reader.in_overlong_line());
+  const auto line = reader.next();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->text, "next");
+}
+
 }  // namespace
 }  // namespace authd::protocol
