@@ -14,6 +14,7 @@
 #include "base/fd.hpp"
 #include "base/secret.hpp"
 #include "host/admin_protocol.hpp"
+#include "protocol/line_reader.hpp"
 
 namespace authd::host::admin {
 
@@ -53,25 +54,23 @@ class Connection {
   // overlong line.
   bool read_line(std::string& line) {
     for (;;) {
-      const auto newline = buffer_.find('\n');
-      if (newline != std::string::npos) {
-        line = buffer_.substr(0, newline);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        buffer_.erase(0, newline + 1);
+      if (const auto next = reader_.next()) {
+        if (next->overlong) return false;
+        line.assign(next->text);
         return true;
       }
-      if (buffer_.size() > max_answer_line) return false;
-      char chunk[4096];
-      const ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
+      if (reader_.in_overlong_line()) return false;
+      const auto space = reader_.prepare(4096);
+      const ssize_t n = ::recv(fd_.get(), space.data(), space.size(), 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
-      buffer_.append(chunk, static_cast<std::size_t>(n));
+      reader_.commit(static_cast<std::size_t>(n));
     }
   }
 
  private:
   base::Fd fd_;
-  std::string buffer_;
+  protocol::LineReader reader_{max_answer_line};
 };
 
 struct Received {

@@ -15,6 +15,7 @@
 
 #include "base/fd.hpp"
 #include "host/client_addresses.hpp"
+#include "protocol/line_reader.hpp"
 #include "protocol/quoting.hpp"
 
 namespace authd::host::admin {
@@ -527,31 +528,20 @@ void Server::Impl::serve(Connection& connection, int fd) {
       [this](std::string_view line) { log_line(line); });
   const auto send = [&](const Answer& answer) { return send_all(fd, format_answer(answer, session.inline_data())); };
   if (!send(Session::greeting())) return;
-  std::string buffer;
-  // The buffer may hold a password: wiped as it is consumed and at the end.
-  struct Wipe {
-    std::string& b;
-    ~Wipe() { wipe_memory(b.data(), b.size()); }
-  } wipe{buffer};
+  // It may hold a password: the reader wipes what it hands out, and the rest
+  // when it goes.
+  protocol::LineReader reader(max_line_length);
+  const std::string too_long = "line too long (the limit is " + std::to_string(max_line_length) + " bytes); closing";
   const auto login_deadline = Clock::now() + options.login_timeout;
   auto idle_deadline = Clock::now() + options.idle_timeout;
   const auto was_replaced = [&] {
     std::lock_guard lock(mutex);
     return connection.replaced;
   };
-  char chunk[4096];
   for (;;) {
-    const auto newline = buffer.find('\n');
-    if (newline != std::string::npos) {
-      std::string_view line(buffer.data(), newline);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      Answer answer = line.size() > max_line_length
-                          ? Answer{Code::Error, "line too long (the limit is " + std::to_string(max_line_length) +
-                                                    " bytes); closing", std::nullopt, true}
-                          : session.handle(line);
+    if (const auto line = reader.next()) {
+      Answer answer = line->overlong ? Answer{Code::Error, too_long, std::nullopt, true} : session.handle(line->text);
       ++commands;
-      wipe_memory(buffer.data(), newline + 1);
-      buffer.erase(0, newline + 1);
       if (session.user() && !connection.logged_in) {
         std::lock_guard lock(mutex);
         // Replaced while its login ran: it stays (the slot was given away, one
@@ -566,8 +556,8 @@ void Server::Impl::serve(Connection& connection, int fd) {
       idle_deadline = Clock::now() + options.idle_timeout;
       continue;
     }
-    if (buffer.size() > max_line_length) {
-      send(error("line too long (the limit is " + std::to_string(max_line_length) + " bytes); closing"));
+    if (reader.in_overlong_line() || reader.pending_bytes() > max_line_length) {
+      send(error(too_long));
       return;
     }
     const auto now = Clock::now();
@@ -597,11 +587,11 @@ void Server::Impl::serve(Connection& connection, int fd) {
       return;
     }
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    const auto space = reader.prepare(4096);
+    const ssize_t n = ::recv(fd, space.data(), space.size(), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    wipe_memory(chunk, static_cast<std::size_t>(n));
+    reader.commit(static_cast<std::size_t>(n));
   }
 }
 

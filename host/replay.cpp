@@ -16,6 +16,7 @@
 #include "base/fd.hpp"
 #include "host/spawn_limits.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/line_reader.hpp"
 #include "protocol/response.hpp"
 #include "protocol/transcript.hpp"
 
@@ -173,7 +174,7 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
   ::fcntl(in_fd.get(), F_SETFL, ::fcntl(in_fd.get(), F_GETFL) | O_NONBLOCK);
 
   std::size_t written = 0;
-  std::string buffer;
+  protocol::LineReader reader(protocol::max_response_line - 1);  // the limit counts the LF
   bool output_open = true;
   const auto until = Clock::now() + limit;
   while (!matcher.done() && output_open) {
@@ -188,22 +189,19 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
       else if (n < 0 && errno != EAGAIN && errno != EINTR) written = to_send.size();
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      char chunk[65536];
-      const ssize_t n = ::read(out_fd.get(), chunk, sizeof chunk);
+      const auto space = reader.prepare();
+      const ssize_t n = ::read(out_fd.get(), space.data(), space.size());
       if (n <= 0) {
         output_open = n < 0 && (errno == EINTR || errno == EAGAIN);
         continue;
       }
-      buffer.append(chunk, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n', start)) {
-        std::string_view line(buffer.data() + start, nl - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        matcher.take(line);
-        start = nl + 1;
+      reader.commit(static_cast<std::size_t>(n));
+      bool overlong = reader.in_overlong_line();
+      while (const auto line = reader.next()) {
+        if (line->overlong) overlong = true;
+        else matcher.take(line->text);
       }
-      buffer.erase(0, start);
-      if (buffer.size() >= protocol::max_response_line) {
+      if (overlong || reader.in_overlong_line()) {
         trailing.push_back("the helper wrote a line longer than " + std::to_string(protocol::max_response_line) +
                            " bytes");
         break;
