@@ -126,6 +126,100 @@ class Matcher {
 
 }  // namespace
 
+namespace {
+
+// A helper must not end the caller with SIGPIPE when it exits early.
+class PipeSignalBlocked {
+ public:
+  PipeSignalBlocked() {
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous_);
+  }
+  PipeSignalBlocked(const PipeSignalBlocked&) = delete;
+  PipeSignalBlocked& operator=(const PipeSignalBlocked&) = delete;
+  ~PipeSignalBlocked() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
+ private:
+  sigset_t previous_;
+};
+
+// The helper under test: its process and our ends of its pipes.
+struct RunningHelper {
+  pid_t pid = -1;
+  base::Fd in_fd;   // its standard input, non-blocking
+  base::Fd out_fd;  // its standard output
+};
+
+// Started with only its standard streams; nullopt with the reason in `why`.
+std::optional<RunningHelper> start_helper(const std::vector<std::string>& command, std::string& why) {
+  why = "no command given";
+  const auto program = command.empty() ? std::nullopt : find_program(command[0], why);
+  if (!program) return std::nullopt;
+  bp::pipe to_helper, from_helper;
+  std::error_code ec;
+  const std::vector<std::string> args(command.begin() + 1, command.end());
+  bp::child child(bp::exe = *program, bp::args = args, bp::std_in < to_helper, bp::std_out > from_helper,
+                  bp::std_err > bp::null, only_standard_streams(), ec);
+  if (ec) {
+    why = ec.message();
+    return std::nullopt;
+  }
+  // Stopped and reaped by stop_and_reap, never by Boost.
+  RunningHelper helper;
+  helper.pid = child.id();
+  child.detach();
+  helper.in_fd.reset(::fcntl(to_helper.native_sink(), F_DUPFD_CLOEXEC, 0));
+  helper.out_fd.reset(::fcntl(from_helper.native_source(), F_DUPFD_CLOEXEC, 0));
+  // The originals must go, or the helper would never see the end of its input.
+  to_helper.close();
+  from_helper.close();
+  ::fcntl(helper.in_fd.get(), F_SETFL, ::fcntl(helper.in_fd.get(), F_GETFL) | O_NONBLOCK);
+  return helper;
+}
+
+// Writes `to_send` while reading answers into `matcher`, until every expected
+// answer came, the helper closed its output, or `until`.
+void exchange(RunningHelper& helper, const std::string& to_send, Matcher& matcher, Clock::time_point until,
+              std::vector<std::string>& trailing) {
+  std::size_t written = 0;
+  protocol::LineReader reader(protocol::max_response_line - 1);  // the limit counts the LF
+  bool output_open = true;
+  while (!matcher.done() && output_open) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return;
+    pollfd fds[2] = {{helper.out_fd.get(), POLLIN, 0}, {helper.in_fd.get(), POLLOUT, 0}};
+    const nfds_t count = (helper.in_fd && written < to_send.size()) ? 2 : 1;
+    if (::poll(fds, count, static_cast<int>(left)) < 0 && errno != EINTR) return;
+    if (count == 2 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      const ssize_t n = ::write(helper.in_fd.get(), to_send.data() + written, to_send.size() - written);
+      if (n > 0) written += static_cast<std::size_t>(n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR) written = to_send.size();
+    }
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+    const auto space = reader.prepare();
+    const ssize_t n = ::read(helper.out_fd.get(), space.data(), space.size());
+    if (n <= 0) {
+      output_open = n < 0 && (errno == EINTR || errno == EAGAIN);
+      continue;
+    }
+    reader.commit(static_cast<std::size_t>(n));
+    bool overlong = reader.in_overlong_line();
+    while (const auto line = reader.next()) {
+      if (line->overlong) overlong = true;
+      else matcher.take(line->text);
+    }
+    if (overlong || reader.in_overlong_line()) {
+      trailing.push_back("the helper wrote a line longer than " + std::to_string(protocol::max_response_line) +
+                         " bytes");
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 ReplayResult replay_session(const std::string& session_text, const std::vector<std::string>& command,
                             std::chrono::milliseconds limit) {
   ReplayResult result;
@@ -140,82 +234,22 @@ ReplayResult replay_session(const std::string& session_text, const std::vector<s
     if (line.direction == protocol::TranscriptLine::Direction::Input) to_send += line.text + "\n";
   Matcher matcher(session, result);
 
-  // A helper that exits early must not kill the caller with SIGPIPE.
-  sigset_t pipe_signal, previous;
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
-
-  std::string why = "no command given";
-  const auto program = command.empty() ? std::nullopt : find_program(command[0], why);
-  bp::pipe to_helper, from_helper;
-  std::error_code ec;
-  bp::child child;
-  if (program) {
-    std::vector<std::string> args(command.begin() + 1, command.end());
-    child = bp::child(bp::exe = *program, bp::args = args, bp::std_in < to_helper, bp::std_out > from_helper,
-                      bp::std_err > bp::null, only_standard_streams(), ec);
-    if (ec) why = ec.message();
-  }
-  if (!program || ec) {
+  const PipeSignalBlocked no_sigpipe;
+  std::string why;
+  auto helper = start_helper(command, why);
+  if (!helper) {
     result.mismatches.push_back("cannot start " + (command.empty() ? std::string() : command[0]) + ": " + why);
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return result;
   }
-  // Stopped and reaped here (stop_and_reap), never by Boost.
-  const pid_t pid = child.id();
-  child.detach();
   std::vector<std::string> trailing;
-  base::Fd in_fd(::fcntl(to_helper.native_sink(), F_DUPFD_CLOEXEC, 0));
-  base::Fd out_fd(::fcntl(from_helper.native_source(), F_DUPFD_CLOEXEC, 0));
-  // The originals must go, or the helper would never see the end of its input.
-  to_helper.close();
-  from_helper.close();
-  ::fcntl(in_fd.get(), F_SETFL, ::fcntl(in_fd.get(), F_GETFL) | O_NONBLOCK);
-
-  std::size_t written = 0;
-  protocol::LineReader reader(protocol::max_response_line - 1);  // the limit counts the LF
-  bool output_open = true;
-  const auto until = Clock::now() + limit;
-  while (!matcher.done() && output_open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (left <= 0) break;
-    pollfd fds[2] = {{out_fd.get(), POLLIN, 0}, {in_fd.get(), POLLOUT, 0}};
-    const nfds_t count = (in_fd && written < to_send.size()) ? 2 : 1;
-    if (::poll(fds, count, static_cast<int>(left)) < 0 && errno != EINTR) break;
-    if (count == 2 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      const ssize_t n = ::write(in_fd.get(), to_send.data() + written, to_send.size() - written);
-      if (n > 0) written += static_cast<std::size_t>(n);
-      else if (n < 0 && errno != EAGAIN && errno != EINTR) written = to_send.size();
-    }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      const auto space = reader.prepare();
-      const ssize_t n = ::read(out_fd.get(), space.data(), space.size());
-      if (n <= 0) {
-        output_open = n < 0 && (errno == EINTR || errno == EAGAIN);
-        continue;
-      }
-      reader.commit(static_cast<std::size_t>(n));
-      bool overlong = reader.in_overlong_line();
-      while (const auto line = reader.next()) {
-        if (line->overlong) overlong = true;
-        else matcher.take(line->text);
-      }
-      if (overlong || reader.in_overlong_line()) {
-        trailing.push_back("the helper wrote a line longer than " + std::to_string(protocol::max_response_line) +
-                           " bytes");
-        break;
-      }
-    }
-  }
+  exchange(*helper, to_send, matcher, Clock::now() + limit, trailing);
   // End of input first: the helper sees it, finishes and exits.
-  in_fd.reset();
-  out_fd.reset();
+  helper->in_fd.reset();
+  helper->out_fd.reset();
   int status = 0;
-  if (stop_and_reap(pid, std::chrono::seconds(5), status) == ChildEnd::Killed)
+  if (stop_and_reap(helper->pid, std::chrono::seconds(5), status) == ChildEnd::Killed)
     trailing.push_back("the helper did not exit within 5 s of the end of its input: killed");
   matcher.finish(std::move(trailing));
-  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return result;
 }
 
