@@ -4,9 +4,12 @@
 // One thread owns the helper: it writes queued requests to the helper's
 // standard input, reads its answers, matches them to requests by sequence
 // number (byte for byte: "0002" does not answer 2), and enforces time-outs.
-// Callers never wait on the helper: submit() queues a request and its
-// completion runs on the client's thread when the answer (or a temporary
-// failure) is known.
+// submit() never waits: it queues a request, and its completion runs on the
+// client's thread when the answer (or a temporary failure) is known. ask()
+// is submit() plus a wait for that completion, for callers that have a
+// thread of their own to block (a login on an administration connection,
+// the command-line tools); an event loop uses submit(). Either way the wait
+// is bounded by the request time-out and one re-send.
 //
 // Interface versions: after each start the helper is sent INTF and nothing
 // else until it answers. "OK v" or "INTF v" sets the version to v, or to
@@ -146,7 +149,7 @@ class HelperClient {
   // shutting down, too long). Never blocks.
   void submit(HelperRequest request, Completion done);
 
-  // Send and wait.
+  // submit() and wait for the completion (see the top of this file).
   HelperAnswer ask(HelperRequest request);
 
   // Close the helper's input, wait up to shutdown_wait for it to exit, then
