@@ -29,6 +29,10 @@ ChallengeCheck check(std::string_view stored, SaslMethod method, std::string_vie
 
 std::string with(std::string_view prefix, std::string_view body) { return std::string(prefix).append(body); }
 
+std::string read_as(std::string_view stored, std::string_view default_scheme, SchemeMark mark) {
+  return std::string(registry().with_default_scheme(stored, default_scheme, mark).view());
+}
+
 // --- SaslMethod -------------------------------------------------------------
 
 TEST(SaslMethod, ParsesTheServedMethodsInAnyCase) {
@@ -174,9 +178,7 @@ TEST(DefaultScheme, NamesAPrefixWhoseBodyIsTheSchemesOwn) {
 }
 
 TEST(WithDefaultScheme, AnyPrefixKeepsEveryPrefixOfNameForm) {
-  const auto apply = [](std::string_view stored) {
-    return std::string(registry().with_default_scheme(stored, "SSHA", SchemeMark::AnyPrefix).view());
-  };
+  const auto apply = [](std::string_view stored) { return read_as(stored, "SSHA", SchemeMark::AnyPrefix); };
   EXPECT_EQ(apply("C6QyEhu8X+hUhbU07teZPIFQLFV84LGH"), "{SSHA}C6QyEhu8X+hUhbU07teZPIFQLFV84LGH");
   EXPECT_EQ(apply("{PLAIN}secret"), "{PLAIN}secret");
   // Unknown to the registry but of a name's form: stays, to be refused.
@@ -194,9 +196,7 @@ TEST(WithDefaultScheme, AnyPrefixKeepsEveryPrefixOfNameForm) {
 }
 
 TEST(WithDefaultScheme, KnownPrefixKeepsOnlyPrefixesTheRegistryRecognises) {
-  const auto apply = [](std::string_view stored) {
-    return std::string(registry().with_default_scheme(stored, "PLAIN", SchemeMark::KnownPrefix).view());
-  };
+  const auto apply = [](std::string_view stored) { return read_as(stored, "PLAIN", SchemeMark::KnownPrefix); };
   EXPECT_EQ(apply("{SSHA}C6QyEhu8X+hUhbU07teZPIFQLFV84LGH"), "{SSHA}C6QyEhu8X+hUhbU07teZPIFQLFV84LGH");
   EXPECT_EQ(apply("{crypt}$1$.IQRTjwY$0QG2pEofVvXb9Na8O/2.r1"), "{crypt}$1$.IQRTjwY$0QG2pEofVvXb9Na8O/2.r1");
   EXPECT_EQ(apply("secret"), "{PLAIN}secret");
@@ -207,9 +207,7 @@ TEST(WithDefaultScheme, KnownPrefixKeepsOnlyPrefixesTheRegistryRecognises) {
 }
 
 TEST(WithDefaultScheme, RecognisedKeepsBareCryptStringsToo) {
-  const auto apply = [](std::string_view stored) {
-    return std::string(registry().with_default_scheme(stored, "PLAIN", SchemeMark::Recognised).view());
-  };
+  const auto apply = [](std::string_view stored) { return read_as(stored, "PLAIN", SchemeMark::Recognised); };
   EXPECT_EQ(apply("$1$.IQRTjwY$0QG2pEofVvXb9Na8O/2.r1"), "$1$.IQRTjwY$0QG2pEofVvXb9Na8O/2.r1");
   EXPECT_EQ(apply("9wqCrC32x/Xto"), "9wqCrC32x/Xto");
   EXPECT_EQ(apply("{SSHA}C6QyEhu8X+hUhbU07teZPIFQLFV84LGH"), "{SSHA}C6QyEhu8X+hUhbU07teZPIFQLFV84LGH");
@@ -219,8 +217,8 @@ TEST(WithDefaultScheme, RecognisedKeepsBareCryptStringsToo) {
 
 TEST(WithDefaultScheme, AnEmptyDefaultChangesNothing) {
   for (const SchemeMark mark : {SchemeMark::AnyPrefix, SchemeMark::KnownPrefix, SchemeMark::Recognised}) {
-    EXPECT_EQ(registry().with_default_scheme("secret", "", mark).view(), "secret");
-    EXPECT_EQ(registry().with_default_scheme("", "", mark).view(), "");
+    EXPECT_EQ(read_as("secret", "", mark), "secret");
+    EXPECT_EQ(read_as("", "", mark), "");
   }
 }
 
