@@ -12,8 +12,7 @@
 #include <cstring>
 
 #include "authd/account_name.hpp"
-#include "base/ascii.hpp"
-#include "passwords/challenge.hpp"
+#include "passwords/registry.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/response.hpp"
 
@@ -35,8 +34,6 @@ Operation operation_of(protocol::Command command) {
     default: return Operation::Verify;
   }
 }
-
-using base::upper_ascii;
 
 class FdFlags {
  public:
@@ -72,6 +69,7 @@ struct Engine::Job {
   std::string dummy;             // the stored value checked for timing
   Clock::time_point deadline;
   Verdict verdict;               // result of the last step
+  std::optional<passwords::SaslMethod> sasl_method;  // SASL: the method asked for
   Secret stored;                 // SASL: what the backend holds
   std::string answered_by;       // backend name, for the log
 
@@ -159,6 +157,7 @@ void Engine::handle_line(std::string_view line, bool overlong) {
 
 void Engine::start(protocol::Request request) {
   using protocol::Command;
+  std::optional<passwords::SaslMethod> sasl_method;
   switch (request.command) {
     case Command::Intf: {
       const auto version = std::min<std::uint64_t>(request.version, protocol::protocol_version);
@@ -171,12 +170,12 @@ void Engine::start(protocol::Request request) {
       input_open_ = false;
       return;
     case Command::Sasl: {
-      const std::string method = upper_ascii(request.method);
-      if (method != "CRAM-MD5" && method != "APOP") {
+      sasl_method = passwords::SaslMethod::parse(request.method);
+      if (!sasl_method) {
         answer(request.seq, protocol::Status::Error, answer_text::unsupported_method);
         return;
       }
-      request.method = method;
+      request.method = sasl_method->name();
       break;
     }
     case Command::Vrfy:
@@ -186,6 +185,7 @@ void Engine::start(protocol::Request request) {
 
   auto job = std::make_shared<Job>();
   job->request = std::move(request);
+  job->sasl_method = sasl_method;
   job->arrived = arrived_;
   job->arrival = ++arrivals_;
   const Question question = job->request.command == Command::New ? Question::Existence : Question::Password;
@@ -362,7 +362,6 @@ void Engine::finish_sasl(Job& job) {
     finish(job, job.verdict);
     return;
   }
-  const auto& registry = services_.registry();
   const auto traits = services_.scheme_of(job.stored.view());
   if (traits && !traits->allowed) {
     finish(job, Verdict::reject(RejectReason::UnusableSecret,
@@ -370,24 +369,17 @@ void Engine::finish_sasl(Job& job) {
                                     ", refused by allow_weak_schemes = false"));
     return;
   }
-  std::string expected;
-  if (job.request.method == "CRAM-MD5") {
-    passwords::CramMd5Context context;
-    if (registry.cram_md5_context(job.stored.view(), context))
-      expected = passwords::cram_md5_response(context, job.request.challenge);
-  } else {
-    Secret clear;
-    if (registry.clear_text(job.stored.view(), clear))
-      expected = passwords::apop_digest(job.request.challenge, clear);
-  }
+  const passwords::ChallengeCheck check =
+      services_.registry().check_challenge(job.stored.view(), *job.sasl_method, job.request.challenge,
+                                           job.request.secret);
   job.stored.clear();
-  if (expected.empty()) {
-    finish(job, Verdict::reject(RejectReason::UnsupportedMethod, "only a one-way hash is stored"));
-    return;
+  switch (check) {
+    case passwords::ChallengeCheck::Match: finish(job, Verdict::accept()); return;
+    case passwords::ChallengeCheck::Mismatch: finish(job, Verdict::reject(RejectReason::WrongPassword)); return;
+    case passwords::ChallengeCheck::CannotServe:
+    case passwords::ChallengeCheck::Malformed: break;
   }
-  const bool match = passwords::equal_hex_constant_time(expected, job.request.secret.view());
-  wipe_memory(expected.data(), expected.size());
-  finish(job, match ? Verdict::accept() : Verdict::reject(RejectReason::WrongPassword));
+  finish(job, Verdict::reject(RejectReason::UnsupportedMethod, "only a one-way hash is stored"));
 }
 
 void Engine::finish(Job& job, const Verdict& verdict) {

@@ -205,44 +205,28 @@ class LoginPath {
   }
 
   CheckResult check_internal(const Address&, const Effective& account) const {
-    std::string stored = account.text(setting::password);
-    const WipeOnExit wipe(stored);
-    if (stored.empty()) return {Check::Mismatch, "no internal password", false};
+    std::string text = account.text(setting::password);
+    const WipeOnExit wipe(text);
+    if (text.empty()) return {Check::Mismatch, "no internal password", false};
     const auto& registry = passwords::Registry::instance();
-    const bool encoded = registry.identify(stored) != nullptr;
+    // A value no scheme recognises is the password in clear text.
+    const Secret stored = registry.with_default_scheme(text, "PLAIN", passwords::SchemeMark::Recognised);
     if (request_.method == LoginMethod::Plain) {
-      if (!encoded)
-        return {passwords::equal_constant_time(stored, request_.secret.view()) ? Check::Match : Check::Mismatch, {}};
-      switch (registry.check(stored, request_.secret)) {
+      switch (registry.check(stored.view(), request_.secret)) {
         case passwords::Check::Match: return {Check::Match, {}};
         case passwords::Check::Mismatch: return {Check::Mismatch, {}};
         case passwords::Check::Malformed: return {Check::CannotServe, "the stored internal password is malformed"};
       }
     }
-    Secret clear;
-    if (!encoded)
-      clear.assign(stored);
-    else if (!registry.clear_text(stored, clear)) {
-      if (request_.method == LoginMethod::CramMd5) {
-        passwords::CramMd5Context context;
-        if (registry.cram_md5_context(stored, context))
-          return {passwords::equal_hex_constant_time(passwords::cram_md5_response(context, request_.challenge),
-                                                     request_.secret.view())
-                      ? Check::Match
-                      : Check::Mismatch,
-                  {}};
-      }
-      return {Check::CannotServe, "a one-way internal password cannot serve a secure method"};
+    const auto method = request_.method == LoginMethod::Apop ? passwords::SaslMethod::Apop
+                                                              : passwords::SaslMethod::CramMd5;
+    switch (registry.check_challenge(stored.view(), method, request_.challenge, request_.secret)) {
+      case passwords::ChallengeCheck::Match: return {Check::Match, {}};
+      case passwords::ChallengeCheck::Mismatch: return {Check::Mismatch, {}};
+      case passwords::ChallengeCheck::CannotServe:
+      case passwords::ChallengeCheck::Malformed: break;
     }
-    std::string expected;
-    if (request_.method == LoginMethod::Apop) {
-      expected = passwords::apop_digest(request_.challenge, clear);
-    } else {
-      passwords::CramMd5Context context;
-      passwords::CramMd5Context::from_password(clear.view(), context);
-      expected = passwords::cram_md5_response(context, request_.challenge);
-    }
-    return {passwords::equal_hex_constant_time(expected, request_.secret.view()) ? Check::Match : Check::Mismatch, {}};
+    return {Check::CannotServe, "a one-way internal password cannot serve a secure method"};
   }
 
   CheckResult check_os(const Address& address, const Effective& account) const {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/ascii.hpp"
 #include "passwords/digest.hpp"
 #include "passwords/encoding.hpp"
 #include "passwords/md5_state.hpp"
@@ -56,6 +57,21 @@ unsigned fold_hex(unsigned char c, unsigned& invalid) noexcept {
 }
 
 }  // namespace
+
+std::optional<SaslMethod> SaslMethod::parse(std::string_view name) noexcept {
+  for (const SaslMethod method : {SaslMethod(CramMd5), SaslMethod(Apop)}) {
+    if (base::equal_ignoring_case(name, method.name())) return method;
+  }
+  return std::nullopt;
+}
+
+std::string_view SaslMethod::name() const noexcept {
+  switch (id_) {
+    case CramMd5: return "CRAM-MD5";
+    case Apop: return "APOP";
+  }
+  return {};
+}
 
 bool equal_constant_time(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;

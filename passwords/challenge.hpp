@@ -3,12 +3,44 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "authd/api/secret.hpp"
 
 namespace authd::passwords {
+
+// A challenge-response method of the protocol's SASL(method) command. The
+// methods authd serves are the only values; any other name does not parse.
+class SaslMethod {
+ public:
+  enum Id : unsigned char { CramMd5, Apop };
+
+  constexpr SaslMethod(Id id) noexcept : id_(id) {}
+
+  // The method named `name` as the protocol writes it ("CRAM-MD5", "APOP"),
+  // in any case; nullopt for a method authd does not serve.
+  static std::optional<SaslMethod> parse(std::string_view name) noexcept;
+
+  // The canonical name: "CRAM-MD5" or "APOP".
+  std::string_view name() const noexcept;
+
+  constexpr Id id() const noexcept { return id_; }
+  friend constexpr bool operator==(SaslMethod, SaslMethod) noexcept = default;
+
+ private:
+  Id id_;
+};
+
+// The outcome of checking a challenge response against a stored value.
+enum class ChallengeCheck {
+  Match,
+  Mismatch,     // the response is wrong (a response that is not hex included)
+  CannotServe,  // the stored value cannot give the method's answer: a one-way hash, or a
+                // CRAM-MD5 context asked for APOP
+  Malformed,    // no scheme recognises the stored value, or its {CRAM-MD5} context is not 64 hex digits
+};
 
 // Constant-time equality of two byte strings (the lengths may leak, the
 // contents do not).

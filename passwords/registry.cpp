@@ -227,6 +227,26 @@ std::size_t scheme_named(std::string_view name) noexcept {
   return prefix == nullptr ? kNoScheme : prefix->scheme;
 }
 
+bool is_prefix_name_char(char c) noexcept { return base::is_ascii_alnum(c) || c == '-' || c == '_' || c == '.'; }
+
+// Whether `value` starts with "{NAME}" of a name's form, known or not.
+bool has_prefix_form(std::string_view value) noexcept {
+  if (!value.starts_with('{')) return false;
+  const auto close = value.find('}');
+  if (close == std::string_view::npos) return false;
+  const std::string_view name = value.substr(1, close - 1);
+  return !name.empty() && name.size() <= kMaxPrefixName && std::ranges::all_of(name, is_prefix_name_char);
+}
+
+bool carries_scheme(std::string_view value, SchemeMark mark) noexcept {
+  switch (mark) {
+    case SchemeMark::AnyPrefix: return has_prefix_form(value);
+    case SchemeMark::KnownPrefix: return value.starts_with('{') && identify_value(value).has_value();
+    case SchemeMark::Recognised: return identify_value(value).has_value();
+  }
+  return false;
+}
+
 using HandlerTable = std::array<std::unique_ptr<const detail::SchemeHandler>, kSchemeCount>;
 
 HandlerTable make_handlers() {
@@ -297,6 +317,62 @@ bool Registry::cram_md5_context(std::string_view stored, CramMd5Context& out) co
     return true;
   }
   return false;
+}
+
+ChallengeCheck Registry::check_challenge(std::string_view stored, SaslMethod method, std::string_view challenge,
+                                         const Secret& response) const {
+  const auto identified = identify_value(stored);
+  if (!identified) return ChallengeCheck::Malformed;
+  std::string expected;
+  CramMd5Context context;
+  switch (identified->scheme) {
+    case kPlain:
+      if (method == SaslMethod::Apop) {
+        expected = apop_digest(challenge, Secret(identified->body));
+        break;
+      }
+      CramMd5Context::from_password(identified->body, context);
+      expected = cram_md5_response(context, challenge);
+      break;
+    case kCramMd5:
+      if (method != SaslMethod::CramMd5) return ChallengeCheck::CannotServe;
+      if (!CramMd5Context::from_hex(identified->body, context)) return ChallengeCheck::Malformed;
+      expected = cram_md5_response(context, challenge);
+      break;
+    default:
+      return ChallengeCheck::CannotServe;
+  }
+  const bool match = equal_hex_constant_time(expected, response.view());
+  wipe_memory(expected.data(), expected.size());
+  return match ? ChallengeCheck::Match : ChallengeCheck::Mismatch;
+}
+
+ChallengeFit Registry::challenge_fit(std::string_view stored) const {
+  const auto identified = identify_value(stored);
+  if (!identified) return ChallengeFit::Unrecognised;
+  switch (identified->scheme) {
+    case kPlain: return ChallengeFit::Every;
+    case kCramMd5: return ChallengeFit::CramMd5Only;
+    default: return ChallengeFit::OneWay;
+  }
+}
+
+const Scheme* Registry::default_scheme(std::string_view name) const {
+  const Prefix* prefix = find_prefix(name);
+  if (prefix == nullptr || prefix->body == Body::CryptString) return nullptr;
+  return &kSchemes[prefix->scheme];
+}
+
+Secret Registry::with_default_scheme(std::string_view stored, std::string_view default_scheme,
+                                     SchemeMark mark) const {
+  if (default_scheme.empty() || carries_scheme(stored, mark)) return Secret(stored);
+  Secret value;
+  value.reserve(default_scheme.size() + 2 + stored.size());
+  value.push_back('{');
+  value.append(default_scheme);
+  value.push_back('}');
+  value.append(stored);
+  return value;
 }
 
 std::string Registry::encode(std::string_view scheme_name, const Secret& password) const {

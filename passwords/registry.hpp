@@ -23,6 +23,27 @@ struct Scheme {
   int cost_rank;          // relative cost of one check, higher is slower; orders schemes for timing dummies
 };
 
+// What a stored value can serve of the challenge-response methods, from the
+// least to the most; a source holding several values for one account hands
+// over the one that serves most.
+enum class ChallengeFit {
+  Unrecognised,  // no scheme recognises it
+  OneWay,        // a hash: no challenge-response method
+  CramMd5Only,   // a {CRAM-MD5} context
+  Every,         // clear text
+};
+
+// The default-scheme rule: a value stored without its scheme is read in a
+// default scheme. What counts as carrying its scheme differs by source:
+enum class SchemeMark {
+  AnyPrefix,    // any "{NAME}" prefix, known or not, so that a value in a scheme authd lacks stays
+                // unusable instead of becoming a password (SQL's default_scheme)
+  KnownPrefix,  // a "{NAME}" prefix the registry recognises; bare crypt strings do not count (LDAP's
+                // userPassword, where crypt is written "{CRYPT}")
+  Recognised,   // anything the registry recognises, bare crypt strings included (the host's internal
+                // passwords)
+};
+
 enum class Check {
   Match,
   Mismatch,
@@ -45,6 +66,26 @@ class Registry {
   // The CRAM-MD5 context of a {CRAM-MD5} value, or computed from a clear-text
   // value; false for one-way hashes.
   bool cram_md5_context(std::string_view stored, CramMd5Context& out) const;
+
+  // Check a challenge-response `response` (hex, either case) to `challenge`
+  // under `method` against `stored`: clear text serves every method, a
+  // {CRAM-MD5} context serves CRAM-MD5. Constant-time. Never throws for bad
+  // input.
+  ChallengeCheck check_challenge(std::string_view stored, SaslMethod method, std::string_view challenge,
+                                 const Secret& response) const;
+
+  // What `stored` can serve of the challenge-response methods, by its scheme.
+  ChallengeFit challenge_fit(std::string_view stored) const;
+
+  // The scheme a default-scheme setting of `name` reads bare values in:
+  // nullptr when `name` is no "{NAME}" prefix the registry knows, or names
+  // crypt strings (those are recognised bare and need no default).
+  const Scheme* default_scheme(std::string_view name) const;
+
+  // `stored` under the default-scheme rule: as it is when `mark` says it
+  // carries its scheme, else with "{default_scheme}" in front. An empty
+  // `default_scheme` leaves every value as it is.
+  Secret with_default_scheme(std::string_view stored, std::string_view default_scheme, SchemeMark mark) const;
 
   // A new stored value for `password` in scheme `scheme_name` (a canonical
   // name), with a fresh random salt and default parameters. Returns the value

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "base/ascii.hpp"
 #include "ldap/connection.hpp"
 #include "ldap/connection_pool.hpp"
 #include "ldap/server_list.hpp"
+#include "passwords/registry.hpp"
 
 namespace authd::ldap {
 
@@ -54,8 +56,6 @@ std::vector<SettingSpec> LdapBackend::settings() {
 }
 
 namespace {
-
-bool is_clear_scheme(std::string_view name) { return name == "PLAIN"; }
 
 // Whether `text` parses as a DN (libldap's own parser).
 bool valid_dn(const std::string& text) {
@@ -306,13 +306,8 @@ Verdict LdapBackend::user_bind(const std::string& dn, const Secret& password, Cl
 }
 
 Secret LdapBackend::as_stored_value(const Secret& value) const {
-  const std::string_view text = value.view();
-  if (text.starts_with('{') && host_.scheme_of(text)) return Secret(text);
-  Secret stored;
-  stored.reserve(text.size() + 7);
-  stored.append("{PLAIN}");
-  stored.append(text);
-  return stored;
+  return passwords::Registry::instance().with_default_scheme(value.view(), "PLAIN",
+                                                            passwords::SchemeMark::KnownPrefix);
 }
 
 void LdapBackend::note_scheme(std::string_view stored) {
@@ -397,14 +392,13 @@ Verdict LdapBackend::credentials(const Account& account, Secret& stored) {
   if (entry.values.empty())
     return Verdict::reject(RejectReason::UnusableSecret,
                            "the entry has no " + password_attribute_ + " value this backend may read");
-  // Clear text serves every method, {CRAM-MD5} serves CRAM-MD5 only.
-  int best_rank = -1;
+  // The first of the values that serve the most methods.
+  std::optional<passwords::ChallengeFit> best;
   for (const auto& value : entry.values) {
     Secret candidate = as_stored_value(value);
-    const auto traits = host_.scheme_of(candidate.view());
-    const int rank = !traits ? 0 : is_clear_scheme(traits->name) ? 3 : traits->name == "CRAM-MD5" ? 2 : 1;
-    if (rank > best_rank) {
-      best_rank = rank;
+    const auto fit = passwords::Registry::instance().challenge_fit(candidate.view());
+    if (!best || fit > *best) {
+      best = fit;
       stored = std::move(candidate);
     }
   }

@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Exception.h>
 
 #include "base/ascii.hpp"
+#include "passwords/registry.hpp"
 
 namespace authd::sql {
 
@@ -36,26 +37,6 @@ std::vector<SettingSpec> SqlBackend::settings() {
 namespace {
 
 using base::equal_ignoring_case;
-
-bool is_scheme_name_char(char c) noexcept {
-  return base::is_ascii_alnum(c) || c == '-' || c == '_' || c == '.';
-}
-
-bool is_scheme_name(std::string_view name) noexcept {
-  if (name.empty() || name.size() > 16) return false;
-  for (char c : name)
-    if (!is_scheme_name_char(c)) return false;
-  return true;
-}
-
-// Whether `value` starts with a "{NAME}" prefix. Decided by its form, not by
-// whether the registry knows NAME: a value in a scheme authd lacks must be
-// refused as unusable, not read as a clear-text password in default_scheme.
-bool has_scheme_prefix(std::string_view value) noexcept {
-  if (!value.starts_with('{')) return false;
-  const auto close = value.find('}');
-  return close != std::string_view::npos && is_scheme_name(value.substr(1, close - 1));
-}
 
 bool identify_file(const std::string& path, FileIdentity& file, std::string& problem) {
   struct stat st{};
@@ -88,12 +69,16 @@ SqlBackend::SqlBackend(const BackendContext& context)
       host_(context.host),
       pool_(static_cast<std::size_t>(context.settings.integer("connections"))) {
   if (!default_scheme_.empty()) {
-    const auto traits = is_scheme_name(default_scheme_) ? host_.scheme_of("{" + default_scheme_ + "}x") : std::nullopt;
-    if (!traits)
+    const auto& registry = passwords::Registry::instance();
+    if (registry.default_scheme(default_scheme_) == nullptr)
       throw ConfigError("default_scheme", "unknown password scheme \"" + default_scheme_ +
                                               "\" (authd --list-schemes lists them); crypt strings ($6$..., "
                                               "$2b$...) are recognised without a prefix: leave it empty for them");
-    if (!traits->allowed)
+    // The weak-scheme policy is authd's: ask it about a bare value as this
+    // backend will hand it over.
+    const Secret bare = registry.with_default_scheme("x", default_scheme_, passwords::SchemeMark::AnyPrefix);
+    const auto traits = host_.scheme_of(bare.view());
+    if (traits && !traits->allowed)
       host_.log(LogLevel::Warning, "backend " + name_ + ": default_scheme " + default_scheme_ +
                                        " is a weak scheme that allow_weak_schemes = false refuses: accounts "
                                        "stored without a prefix cannot log in");
@@ -136,15 +121,8 @@ std::unique_ptr<Connection> SqlBackend::open(FileIdentity file) const {
 void SqlBackend::store_value(std::string_view value, Secret& stored) const {
   stored.clear();
   if (value.empty()) return;
-  if (default_scheme_.empty() || has_scheme_prefix(value)) {
-    stored.assign(value);
-    return;
-  }
-  stored.reserve(default_scheme_.size() + 2 + value.size());
-  stored.push_back('{');
-  stored.append(default_scheme_);
-  stored.push_back('}');
-  stored.append(value);
+  stored =
+      passwords::Registry::instance().with_default_scheme(value, default_scheme_, passwords::SchemeMark::AnyPrefix);
 }
 
 Verdict SqlBackend::lookup(const Account& account, Row& row) {

@@ -31,5 +31,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (registry.clear_text(stored, clear)) check(scheme != nullptr && scheme->name == "PLAIN", "only PLAIN has clear text");
   CramMd5Context context;
   (void)registry.cram_md5_context(stored, context);
+  // The password doubles as challenge and response.
+  const ChallengeFit fit = registry.challenge_fit(stored);
+  for (const SaslMethod method : {SaslMethod(SaslMethod::CramMd5), SaslMethod(SaslMethod::Apop)}) {
+    const ChallengeCheck challenge = registry.check_challenge(stored, method, password.view(), password);
+    if (challenge == ChallengeCheck::Match || challenge == ChallengeCheck::Mismatch)
+      check(fit == ChallengeFit::Every || (fit == ChallengeFit::CramMd5Only && method == SaslMethod::CramMd5),
+            "only clear text and CRAM-MD5 contexts answer challenges");
+  }
+  for (const SchemeMark mark : {SchemeMark::AnyPrefix, SchemeMark::KnownPrefix, SchemeMark::Recognised}) {
+    const authd::Secret read = registry.with_default_scheme(stored, "PLAIN", mark);
+    check(read.view() == stored || read.view() == "{PLAIN}" + std::string(stored), "the default only adds a prefix");
+    if (mark != SchemeMark::AnyPrefix) check(registry.identify(read.view()) != nullptr, "the result is recognised");
+  }
   return 0;
 }
