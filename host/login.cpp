@@ -204,6 +204,11 @@ class LoginPath {
     return helper->ask(std::move(request));
   }
 
+  // The secure method of a login that is not Plain.
+  passwords::SaslMethod sasl_method() const {
+    return request_.method == LoginMethod::Apop ? passwords::SaslMethod::Apop : passwords::SaslMethod::CramMd5;
+  }
+
   CheckResult check_internal(const Address&, const Effective& account) const {
     std::string text = account.text(setting::password);
     const WipeOnExit wipe(text);
@@ -218,9 +223,7 @@ class LoginPath {
         case passwords::Check::Malformed: return {Check::CannotServe, "the stored internal password is malformed"};
       }
     }
-    const auto method = request_.method == LoginMethod::Apop ? passwords::SaslMethod::Apop
-                                                              : passwords::SaslMethod::CramMd5;
-    switch (registry.check_challenge(stored.view(), method, request_.challenge, request_.secret)) {
+    switch (registry.check_challenge(stored.view(), sasl_method(), request_.challenge, request_.secret)) {
       case passwords::ChallengeCheck::Match: return {Check::Match, {}};
       case passwords::ChallengeCheck::Mismatch: return {Check::Mismatch, {}};
       case passwords::ChallengeCheck::CannotServe:
@@ -264,9 +267,8 @@ class LoginPath {
 
   CheckResult check_external(const Address& address) {
     // The client adds "(mode)" for a helper that speaks version 1 or higher.
-    const char* command = request_.method == LoginMethod::Plain  ? "VRFY"
-                          : request_.method == LoginMethod::Apop ? "SASL(APOP)"
-                                                                 : "SASL(CRAM-MD5)";
+    const std::string command =
+        request_.method == LoginMethod::Plain ? "VRFY" : "SASL(" + std::string(sasl_method().name()) + ")";
     HelperRequest request(command, request_.mode);
     request.argument(address.full()).secret_argument(request_.secret.view());
     if (request_.method != LoginMethod::Plain) request.argument(request_.challenge);

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 
 namespace authd::passwords {
 
