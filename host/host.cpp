@@ -498,27 +498,31 @@ Result<std::vector<std::string>> Host::list_accounts(const Address& caller, std:
   return out;
 }
 
-Status Host::set_password(const Address& caller, std::string_view raw, const Secret& password) {
-  const auto address = parse_address(raw);
-  if (!address) return invalid_address(raw);
-  if (Status s = require_account_right(caller, *address); !s.ok()) return s;
+Status Host::store_password(const Address& address, const Secret& password) {
   return guarded([&] {
-    if (!store_->account_exists(address->domain, address->name))
-      return Status::error(ErrorCode::NotFound, "no account " + address->full());
+    if (!store_->account_exists(address.domain, address.name))
+      return Status::error(ErrorCode::NotFound, "no account " + address.full());
     std::string error;
-    const auto encoded = encode_password(address->domain, address->name, password, error);
+    const auto encoded = encode_password(address.domain, address.name, password, error);
     if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
     Status result;
     store_->write([&](StoreWriter& w) {
       // Checked again inside the transaction: an account removed meanwhile
       // must not leave a password behind for the next account of its name.
-      if (!w.account_exists(address->domain, address->name))
-        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
+      if (!w.account_exists(address.domain, address.name))
+        result = Status::error(ErrorCode::NotFound, "no account " + address.full());
       else
-        w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
+        w.set_setting({address.domain, address.name}, std::string(setting::password), *encoded);
     });
     return result;
   });
+}
+
+Status Host::set_password(const Address& caller, std::string_view raw, const Secret& password) {
+  const auto address = parse_address(raw);
+  if (!address) return invalid_address(raw);
+  if (Status s = require_account_right(caller, *address); !s.ok()) return s;
+  return store_password(*address, password);
 }
 
 Status Host::set_own_password(const LoginResult& login, const Secret& password) {
@@ -526,20 +530,9 @@ Status Host::set_own_password(const LoginResult& login, const Secret& password) 
     return Status::error(ErrorCode::PermissionDenied, "only a user who has just logged in may set a password");
   const auto address = parse_address(login.account);
   if (!address) return invalid_address(login.account);
-  return guarded([&] {
-    std::string error;
-    const auto encoded = encode_password(address->domain, address->name, password, error);
-    if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
-    Status result;
-    store_->write([&](StoreWriter& w) {
-      if (!w.account_exists(address->domain, address->name))
-        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
-      else
-        w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
-    });
-    if (result.ok()) log("account " + address->full() + " set its internal password");
-    return result;
-  });
+  const Status result = store_password(*address, password);
+  if (result.ok()) log("account " + address->full() + " set its internal password");
+  return result;
 }
 
 namespace {

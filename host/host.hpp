@@ -212,6 +212,8 @@ class Host {
   Status check_os_user_name(const std::string& domain, const std::string& account, const std::string& templ,
                             ChangeOrigin origin);
   Status create_domain_files(const std::string& domain, const AccessTable& rights);
+  // Encoded as the account's PasswordEncryption says, on an account that exists.
+  Status store_password(const Address& address, const Secret& password);
   std::optional<std::string> encode_password(const std::string& domain, const std::string& account,
                                              const Secret& password, std::string& error);
   // The helper for the current ExternalAuthenticator, started on first use;
