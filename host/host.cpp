@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host/helper_client.hpp"
+#include "host/helper/helper_client.hpp"
 #include "pam/os_user.hpp"
 #include "pam/user_template.hpp"
 #include "passwords/registry.hpp"

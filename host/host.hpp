@@ -49,13 +49,13 @@
 #include <vector>
 
 #include "authd/api/secret.hpp"
-#include "host/access_rights.hpp"
-#include "host/client_addresses.hpp"
-#include "host/lockout.hpp"
-#include "host/login.hpp"
-#include "host/names.hpp"
-#include "host/settings.hpp"
-#include "host/store.hpp"
+#include "host/rights/access_rights.hpp"
+#include "host/login/client_addresses.hpp"
+#include "host/login/lockout.hpp"
+#include "host/login/login.hpp"
+#include "host/store/names.hpp"
+#include "host/store/settings.hpp"
+#include "host/store/store.hpp"
 
 namespace authd::host {
 

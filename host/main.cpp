@@ -21,11 +21,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "host/admin_client.hpp"
-#include "host/admin_server.hpp"
-#include "host/client_addresses.hpp"
+#include "host/admin/admin_client.hpp"
+#include "host/admin/admin_server.hpp"
+#include "host/login/client_addresses.hpp"
 #include "host/host.hpp"
-#include "host/replay.hpp"
+#include "host/helper/replay.hpp"
 #include "passwords/challenge.hpp"
 #include "protocol/log_text.hpp"
 

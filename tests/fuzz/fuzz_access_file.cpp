@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuzz_check.hpp"
-#include "host/access_rights.hpp"
+#include "host/rights/access_rights.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using authd::fuzz::check;

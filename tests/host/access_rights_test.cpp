@@ -4,7 +4,7 @@
 
 #include "host_test_support.hpp"
 
-#include "host/access_rights.hpp"
+#include "host/rights/access_rights.hpp"
 
 namespace authd::host {
 namespace {

@@ -2,7 +2,7 @@
 // input, and the formatting of answers.
 #include <gtest/gtest.h>
 
-#include "host/admin_protocol.hpp"
+#include "host/admin/admin_protocol.hpp"
 #include "protocol/quoting.hpp"
 
 namespace authd::host::admin {

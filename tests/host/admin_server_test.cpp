@@ -17,7 +17,7 @@
 
 #include "host_test_support.hpp"
 
-#include "host/admin_server.hpp"
+#include "host/admin/admin_server.hpp"
 #include "protocol/quoting.hpp"
 
 namespace authd::host::admin {

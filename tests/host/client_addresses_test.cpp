@@ -1,7 +1,7 @@
 // Client IP Addresses: CIDR networks, IPv4 and IPv6, loopback always.
 #include <gtest/gtest.h>
 
-#include "host/client_addresses.hpp"
+#include "host/login/client_addresses.hpp"
 
 namespace authd::host {
 namespace {

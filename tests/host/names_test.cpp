@@ -1,7 +1,7 @@
 // The allowed set of account and domain names.
 #include <gtest/gtest.h>
 
-#include "host/names.hpp"
+#include "host/store/names.hpp"
 
 namespace authd::host {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "host_test_support.hpp"
 
-#include "host/lockout.hpp"
+#include "host/login/lockout.hpp"
 
 namespace authd::host {
 namespace {

@@ -1,7 +1,7 @@
 // Setting declarations, values and inheritance.
 #include <gtest/gtest.h>
 
-#include "host/settings.hpp"
+#include "host/store/settings.hpp"
 
 namespace authd::host {
 namespace {

@@ -1,4 +1,4 @@
-#include "host/replay.hpp"
+#include "host/helper/replay.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 #include <optional>
 
 #include "base/fd.hpp"
-#include "host/spawn_limits.hpp"
+#include "host/helper/spawn_limits.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/line_reader.hpp"
 #include "protocol/response.hpp"

@@ -1,4 +1,4 @@
-#include "host/client_addresses.hpp"
+#include "host/login/client_addresses.hpp"
 
 #include <arpa/inet.h>
 

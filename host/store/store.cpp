@@ -1,4 +1,4 @@
-#include "host/store.hpp"
+#include "host/store/store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 

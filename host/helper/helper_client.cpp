@@ -1,4 +1,4 @@
-#include "host/helper_client.hpp"
+#include "host/helper/helper_client.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 #include <map>
 
 #include "base/fd.hpp"
-#include "host/spawn_limits.hpp"
+#include "host/helper/spawn_limits.hpp"
 #include "protocol/line_reader.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/quoting.hpp"

@@ -1,4 +1,4 @@
-#include "host/admin_protocol.hpp"
+#include "host/admin/admin_protocol.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "host/access_rights.hpp"
+#include "host/rights/access_rights.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "base/fd.hpp"
-#include "host/names.hpp"
+#include "host/store/names.hpp"
 
 namespace authd::host {
 

@@ -35,7 +35,7 @@
 #include <string>
 #include <string_view>
 
-#include "host/store.hpp"
+#include "host/store/store.hpp"
 
 namespace authd::host {
 

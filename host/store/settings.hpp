@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/store.hpp"
+#include "host/store/store.hpp"
 
 namespace authd::host {
 

@@ -1,4 +1,4 @@
-#include "host/admin_client.hpp"
+#include "host/admin/admin_client.hpp"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -13,7 +13,7 @@
 
 #include "base/fd.hpp"
 #include "base/secret.hpp"
-#include "host/admin_protocol.hpp"
+#include "host/admin/admin_protocol.hpp"
 #include "protocol/line_reader.hpp"
 
 namespace authd::host::admin {

@@ -1,4 +1,4 @@
-#include "host/settings.hpp"
+#include "host/store/settings.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "base/ascii.hpp"
-#include "host/client_addresses.hpp"
-#include "host/names.hpp"
+#include "host/login/client_addresses.hpp"
+#include "host/store/names.hpp"
 #include "passwords/registry.hpp"
 
 namespace authd::host {

@@ -41,7 +41,7 @@
 #include <utility>
 #include <vector>
 
-#include "host/admin_protocol.hpp"
+#include "host/admin/admin_protocol.hpp"
 #include "host/host.hpp"
 
 namespace authd::host::admin {

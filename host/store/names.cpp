@@ -1,4 +1,4 @@
-#include "host/names.hpp"
+#include "host/store/names.hpp"
 
 namespace authd::host {
 

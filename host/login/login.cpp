@@ -1,11 +1,11 @@
-#include "host/login.hpp"
+#include "host/login/login.hpp"
 
 #include <openssl/rand.h>
 
 #include <thread>
 
-#include "host/client_addresses.hpp"
-#include "host/helper_client.hpp"
+#include "host/login/client_addresses.hpp"
+#include "host/helper/helper_client.hpp"
 #include "host/host.hpp"
 #include "pam/pam_authenticate.hpp"
 #include "pam/os_user.hpp"

@@ -1,4 +1,4 @@
-#include "host/admin_server.hpp"
+#include "host/admin/admin_server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "base/fd.hpp"
-#include "host/client_addresses.hpp"
+#include "host/login/client_addresses.hpp"
 #include "protocol/line_reader.hpp"
 #include "protocol/quoting.hpp"
 

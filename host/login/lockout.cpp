@@ -1,4 +1,4 @@
-#include "host/lockout.hpp"
+#include "host/login/lockout.hpp"
 
 #include <utility>
 
