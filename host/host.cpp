@@ -124,7 +124,12 @@ std::string_view error_code_name(ErrorCode code) noexcept {
 
 Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log, Logger detail_log)
     : dir_(std::move(dir)), store_(std::move(store)), main_domain_(std::move(main_domain)), log_(std::move(log)),
-      detail_log_(std::move(detail_log)), lockout_(*store_, [this](std::string_view line) { this->log(line); }) {}
+      detail_log_(std::move(detail_log)),
+      login_service_(
+          *store_, [this](const Effective& server) { return helper(server); },
+          [this](std::string_view line) { this->log(line); }) {}
+
+LoginResult Host::login(const LoginRequest& request) { return login_service_.login(request); }
 
 Host::~Host() {
   std::shared_ptr<HelperClient> helper;
@@ -715,7 +720,7 @@ Status Host::unlock(const Address& caller, std::string_view raw, bool* was_locke
   if (!address) return invalid_address(raw);
   if (Status s = require_account_right(caller, *address); !s.ok()) return s;
   return guarded([&] {
-    const bool had = lockout_.unlock(address->full());
+    const bool had = login_service_.lockout().unlock(address->full());
     if (was_locked != nullptr) *was_locked = had;
     if (had) log("lockout of " + address->full() + " lifted by " + caller.full());
     return Status::success();
@@ -737,10 +742,11 @@ Result<HostStatistics> Host::statistics(const Address& caller) {
   out.status = require_server_right(caller, Right::MonitorServer);
   if (!out.ok()) return out;
   HostStatistics& s = out.value;
-  s.logins_accepted = logins_accepted_.load(std::memory_order_relaxed);
-  s.logins_rejected = logins_rejected_.load(std::memory_order_relaxed);
-  s.logins_temp_failed = logins_temp_failed_.load(std::memory_order_relaxed);
-  s.logins_address_refused = logins_address_refused_.load(std::memory_order_relaxed);
+  const LoginCounts counts = login_service_.counts();
+  s.logins_accepted = counts.accepted;
+  s.logins_rejected = counts.rejected;
+  s.logins_temp_failed = counts.temp_failed;
+  s.logins_address_refused = counts.address_refused;
   out.status = guarded([&] {
     s.domains = static_cast<std::int64_t>(store_->domains().size());
     const std::int64_t now = Lockout::now_ms();
@@ -765,20 +771,6 @@ Result<HostStatistics> Host::statistics(const Address& caller) {
     s.helper_restarts = h.restarts;
   }
   return out;
-}
-
-std::shared_ptr<const std::vector<IpNetwork>> Host::client_networks(const std::string& list) {
-  std::lock_guard lock(client_networks_mutex_);
-  if (client_networks_ && list == client_networks_text_) return client_networks_;
-  std::string error;
-  auto parsed = parse_client_addresses(list, error);
-  if (!parsed) {
-    log(std::string(setting::client_addresses) + " cannot be read (" + error + "): only loopback may log in");
-    parsed.emplace();
-  }
-  client_networks_ = std::make_shared<const std::vector<IpNetwork>>(std::move(*parsed));
-  client_networks_text_ = list;
-  return client_networks_;
 }
 
 std::shared_ptr<HelperClient> Host::helper(const Effective& server) {

@@ -155,7 +155,7 @@ class Host {
   const std::filesystem::path& data_dir() const noexcept { return dir_; }
   std::filesystem::path access_file(std::string_view domain) const;
 
-  // The login path (login.hpp).
+  // The login path (login/login.hpp), run by the login service.
   LoginResult login(const LoginRequest& request);
   // After a successful login (most usefully through the OS or external
   // password), the user sets an internal password for the same account.
@@ -195,7 +195,6 @@ class Host {
   Host(std::filesystem::path dir, std::unique_ptr<Store> store, std::string main_domain, Logger log,
        Logger detail_log);
 
-  friend class LoginPath;
 
   // The caller's rights, or an error (unknown caller, corrupt file).
   Result<RightSet> rights_of(const Address& caller);
@@ -219,28 +218,17 @@ class Host {
   // The helper for the current ExternalAuthenticator, started on first use;
   // nullptr when none is configured.
   std::shared_ptr<HelperClient> helper(const Effective& server);
-  // ClientIPAddresses, parsed once per change of its text (a list the
-  // store holds was checked when set; an unreadable one is logged once and
-  // admits loopback only).
-  std::shared_ptr<const std::vector<IpNetwork>> client_networks(const std::string& list);
   void log(std::string_view line) const;
-  void count_login(LoginStatus status) noexcept;
 
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
   std::string main_domain_;
   Logger log_;
   Logger detail_log_;
-  Lockout lockout_;
-  std::mutex client_networks_mutex_;
-  std::string client_networks_text_;
-  std::shared_ptr<const std::vector<IpNetwork>> client_networks_;
+  LoginService login_service_;
   std::mutex helper_mutex_;
   std::shared_ptr<HelperClient> helper_;
   std::string helper_command_;
-  // Counted by login(); relaxed: they are statistics, ordering nothing.
-  std::atomic<std::uint64_t> logins_accepted_{0}, logins_rejected_{0}, logins_temp_failed_{0},
-      logins_address_refused_{0};
 };
 
 }  // namespace authd::host

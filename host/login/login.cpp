@@ -6,7 +6,9 @@
 
 #include "host/login/client_addresses.hpp"
 #include "host/helper/helper_client.hpp"
-#include "host/host.hpp"
+#include "host/store/names.hpp"
+#include "host/store/settings.hpp"
+#include "host/store/store.hpp"
 #include "pam/pam_authenticate.hpp"
 #include "pam/os_user.hpp"
 #include "pam/user_template.hpp"
@@ -76,11 +78,11 @@ std::string random_password() {
 // The login path of login.hpp, one step per function.
 class LoginPath {
  public:
-  LoginPath(Host& host, const LoginRequest& request)
-      : host_(host),
+  LoginPath(LoginService& service, const LoginRequest& request)
+      : service_(service),
         request_(request),
         started_(Clock::now()),
-        server_map_(host.store().settings({})),
+        server_map_(service.store_.settings({})),
         server_(server_map_, {}, {}) {}
 
   LoginResult run() {
@@ -96,10 +98,10 @@ class LoginPath {
     const std::string key = address ? address->full() : lower_ascii(request_.name.substr(0, 320));
     if (address) result_.account = address->full();
 
-    Reservation slot = host_.lockout_.reserve(key, lockout_policy());
+    Reservation slot = service_.lockout_.reserve(key, lockout_policy());
     if (!slot.admitted()) return reject(RejectWhy::Suspended, "name suspended after failed logins");
 
-    bool known = address && host_.store().account_exists(address->domain, address->name);
+    bool known = address && service_.store_.account_exists(address->domain, address->name);
     std::string unknown_detail = address ? "no account " + address->full() : "malformed name";
     if (!known && address && consult_external(address->domain)) {
       const HelperAnswer answer = ask_helper("NEW " + address->full());
@@ -110,7 +112,7 @@ class LoginPath {
                          answer.text);
       }
       if (answer.kind == AnswerKind::Ok) {
-        known = host_.store().account_exists(address->domain, address->name);
+        known = service_.store_.account_exists(address->domain, address->name);
         unknown_detail = asked + "answered OK, but the account did not appear (the helper must create it, e.g. "
                                  "through the administration interface, before it answers)";
       } else {
@@ -170,18 +172,18 @@ class LoginPath {
     if (!server_.boolean(setting::reject_non_clients)) return true;
     const auto address = parse_ip_address(request_.client_address);
     if (!address) return false;
-    return is_client_address(*address, *host_.client_networks(server_.text(setting::client_addresses)));
+    return is_client_address(*address, *service_.client_networks(server_.text(setting::client_addresses)));
   }
 
   // One read of each level per login: the server's in the constructor, the
   // domain's on first use.
   Effective settings_of(const std::string& domain, const std::string& account) {
     if (!domain_map_ || domain_of_map_ != domain) {
-      domain_map_ = host_.store().settings({domain, ""});
+      domain_map_ = service_.store_.settings({domain, ""});
       domain_of_map_ = domain;
     }
     return Effective(server_map_, *domain_map_,
-                     account.empty() ? SettingMap{} : host_.store().settings({domain, account}));
+                     account.empty() ? SettingMap{} : service_.store_.settings({domain, account}));
   }
 
   LockoutPolicy lockout_policy() const {
@@ -199,7 +201,7 @@ class LoginPath {
   HelperAnswer ask_helper(const std::string& request) { return ask_helper(HelperRequest::from_text(request)); }
 
   HelperAnswer ask_helper(HelperRequest request) {
-    const auto helper = host_.helper(server_);
+    const auto helper = service_.helpers_(server_);
     if (!helper) return {AnswerKind::TempFail, "no ExternalAuthenticator is configured"};
     return helper->ask(std::move(request));
   }
@@ -337,7 +339,7 @@ class LoginPath {
     return result_;
   }
 
-  Host& host_;
+  LoginService& service_;
   const LoginRequest& request_;
   Clock::time_point started_;
   SettingMap server_map_;
@@ -347,10 +349,19 @@ class LoginPath {
   LoginResult result_;
 };
 
-LoginResult Host::login(const LoginRequest& request) {
+LoginService::LoginService(Store& store, HelperSource helpers, Logger log)
+    : store_(store), helpers_(std::move(helpers)), log_(std::move(log)), lockout_(store, [this](std::string_view line) {
+        this->log(line);
+      }) {}
+
+void LoginService::log(std::string_view line) const {
+  if (log_) log_(line);
+}
+
+LoginResult LoginService::login(const LoginRequest& request) {
   try {
     LoginResult result = LoginPath(*this, request).run();
-    count_login(result.status);
+    count(result.status);
     log("login " + (result.account.empty() ? std::string("(malformed name)") : result.account) + " from " +
         request.client_address + ": " + std::string(login_status_name(result.status)) +
         (result.detail.empty() ? std::string() : " (" + result.detail + ")"));
@@ -362,17 +373,36 @@ LoginResult Host::login(const LoginRequest& request) {
     result.status = LoginStatus::TempFail;
     result.text = login_text::temporary;
     result.detail = e.what();
-    count_login(result.status);
+    count(result.status);
     return result;
   }
 }
 
-void Host::count_login(LoginStatus status) noexcept {
-  auto& counter = status == LoginStatus::Accepted   ? logins_accepted_
-                  : status == LoginStatus::Rejected ? logins_rejected_
-                  : status == LoginStatus::TempFail ? logins_temp_failed_
-                                                    : logins_address_refused_;
+void LoginService::count(LoginStatus status) noexcept {
+  auto& counter = status == LoginStatus::Accepted   ? accepted_
+                  : status == LoginStatus::Rejected ? rejected_
+                  : status == LoginStatus::TempFail ? temp_failed_
+                                                    : address_refused_;
   counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+LoginCounts LoginService::counts() const noexcept {
+  return {accepted_.load(std::memory_order_relaxed), rejected_.load(std::memory_order_relaxed),
+          temp_failed_.load(std::memory_order_relaxed), address_refused_.load(std::memory_order_relaxed)};
+}
+
+std::shared_ptr<const std::vector<IpNetwork>> LoginService::client_networks(const std::string& list) {
+  std::lock_guard lock(client_networks_mutex_);
+  if (client_networks_ && list == client_networks_text_) return client_networks_;
+  std::string error;
+  auto parsed = parse_client_addresses(list, error);
+  if (!parsed) {
+    log(std::string(setting::client_addresses) + " cannot be read (" + error + "): only loopback may log in");
+    parsed.emplace();
+  }
+  client_networks_ = std::make_shared<const std::vector<IpNetwork>>(std::move(*parsed));
+  client_networks_text_ = list;
+  return client_networks_;
 }
 
 }  // namespace authd::host

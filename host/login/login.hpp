@@ -1,6 +1,7 @@
 // One login through the whole path, and what it answers.
 //
-// The path (Host::login runs it; login.cpp holds it, one step per function):
+// The path (LoginService::login runs it; login.cpp holds it, one step per
+// function):
 //   1. client address: with RejectNonClientAddresses, only loopback and
 //      ClientIPAddresses may log in; others are refused (AddressRefused),
 //      which is not counted as a failure;
@@ -28,9 +29,18 @@
 // toward the lockout; the log says what happened.)
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "authd/api/secret.hpp"
+#include "host/login/client_addresses.hpp"
+#include "host/login/lockout.hpp"
 
 namespace authd::host {
 
@@ -81,5 +91,54 @@ inline constexpr std::string_view address_refused = "logins from this address ar
 inline constexpr std::string_view temporary = "temporarily unavailable, try again later";
 inline constexpr std::string_view accepted = "welcome";
 }  // namespace login_text
+
+class Store;
+class HelperClient;
+class Effective;
+
+struct LoginCounts {
+  std::uint64_t accepted = 0, rejected = 0, temp_failed = 0, address_refused = 0;
+};
+
+// The login service: it runs the path above for each login, owns the
+// lockout and the client address list as last parsed, and counts outcomes.
+// The host facade (host.hpp) holds one and passes logins to it.
+class LoginService {
+ public:
+  using Logger = std::function<void(std::string_view)>;
+  // The helper for the server's current ExternalAuthenticator; nullptr when
+  // none is configured.
+  using HelperSource = std::function<std::shared_ptr<HelperClient>(const Effective& server)>;
+
+  LoginService(Store& store, HelperSource helpers, Logger log);
+  LoginService(const LoginService&) = delete;
+  LoginService& operator=(const LoginService&) = delete;
+
+  // Never throws: a fault of the store or of a helper set-up is a temporary
+  // failure, logged.
+  LoginResult login(const LoginRequest& request);
+
+  Lockout& lockout() noexcept { return lockout_; }
+  LoginCounts counts() const noexcept;
+
+ private:
+  friend class LoginPath;
+  // ClientIPAddresses, parsed once per change of its text (a list the store
+  // holds was checked when set; an unreadable one is logged once and admits
+  // loopback only).
+  std::shared_ptr<const std::vector<IpNetwork>> client_networks(const std::string& list);
+  void count(LoginStatus status) noexcept;
+  void log(std::string_view line) const;
+
+  Store& store_;
+  HelperSource helpers_;
+  Logger log_;
+  Lockout lockout_;
+  std::mutex client_networks_mutex_;
+  std::string client_networks_text_;
+  std::shared_ptr<const std::vector<IpNetwork>> client_networks_;
+  // Relaxed: they are statistics, ordering nothing.
+  std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, temp_failed_{0}, address_refused_{0};
+};
 
 }  // namespace authd::host
