@@ -343,22 +343,18 @@ Status Host::create_domain(const Address& caller, std::string_view raw) {
   const auto domain = canonical_domain(raw);
   if (!domain) return invalid_domain(raw);
   if (Status s = require_server_right(caller, Right::ModifyUserAccounts); !s.ok()) return s;
-  return guarded([&] {
-    Status result;
-    store_->write([&](StoreWriter& w) {
-      if (w.domain_exists(*domain)) {
-        result = Status::error(ErrorCode::AlreadyExists, "domain " + *domain + " exists already");
-        return;
-      }
-      w.insert_domain(*domain);
-      // Inside the transaction: if the files cannot be written, the domain
-      // is not created either. A fresh file also clears the rights an
-      // earlier domain of this name may have left behind.
-      create_domain_files(*domain, {});
-    });
-    if (result.ok()) log("domain " + *domain + " created by " + caller.full());
-    return result;
+  const Status result = transact([&](StoreWriter& w) {
+    if (w.domain_exists(*domain))
+      return Status::error(ErrorCode::AlreadyExists, "domain " + *domain + " exists already");
+    w.insert_domain(*domain);
+    // Inside the transaction: if the files cannot be written, the domain is
+    // not created either. A fresh file also clears the rights an earlier
+    // domain of this name may have left behind.
+    create_domain_files(*domain, {});
+    return Status::success();
   });
+  if (result.ok()) log("domain " + *domain + " created by " + caller.full());
+  return result;
 }
 
 Status Host::delete_domain(const Address& caller, std::string_view raw) {
@@ -367,24 +363,19 @@ Status Host::delete_domain(const Address& caller, std::string_view raw) {
   if (Status s = require_server_right(caller, Right::ModifyUserAccounts); !s.ok()) return s;
   if (*domain == main_domain_)
     return Status::error(ErrorCode::InvalidValue, "the main domain " + main_domain_ + " cannot be removed");
-  return guarded([&] {
-    Status result;
-    store_->write([&](StoreWriter& w) {
-      if (!w.domain_exists(*domain)) {
-        result = Status::error(ErrorCode::NotFound, "no domain " + *domain);
-        return;
-      }
-      w.delete_domain(*domain);
-    });
-    if (!result.ok()) return result;
-    // After the commit: a directory left over by a crash here is harmless,
-    // since creating the domain again writes a fresh Access.settings.
-    std::error_code ec;
-    fs::remove_all(dir_ / "Domains" / *domain, ec);
-    if (ec) log("domain " + *domain + " removed, but not its directory: " + ec.message());
-    log("domain " + *domain + " removed by " + caller.full());
-    return result;
+  const Status result = transact([&](StoreWriter& w) {
+    if (!w.domain_exists(*domain)) return Status::error(ErrorCode::NotFound, "no domain " + *domain);
+    w.delete_domain(*domain);
+    return Status::success();
   });
+  if (!result.ok()) return result;
+  // After the commit: a directory left over by a crash here is harmless,
+  // since creating the domain again writes a fresh Access.settings.
+  std::error_code ec;
+  fs::remove_all(dir_ / "Domains" / *domain, ec);
+  if (ec) log("domain " + *domain + " removed, but not its directory: " + ec.message());
+  log("domain " + *domain + " removed by " + caller.full());
+  return result;
 }
 
 Result<std::vector<std::string>> Host::list_domains(const Address& caller) {
@@ -442,19 +433,17 @@ Status Host::create_account(const Address& caller, std::string_view raw, const S
     std::optional<std::string> encoded = std::string();
     if (password != nullptr) encoded = encode_password(address->domain, address->name, *password, error);
     if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
-    Status result;
-    store_->write([&](StoreWriter& w) {
-      if (!w.domain_exists(address->domain)) {
-        result = Status::error(ErrorCode::NotFound, "no domain " + address->domain + "; create it first");
-      } else if (w.account_exists(address->domain, address->name)) {
-        result = Status::error(ErrorCode::AlreadyExists, "account " + address->full() + " exists already");
-      } else {
-        // Nothing an earlier account of this name left behind applies.
-        w.delete_account(address->domain, address->name);
-        w.insert_account(address->domain, address->name);
-        if (!encoded->empty())
-          w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
-      }
+    const Status result = transact([&](StoreWriter& w) {
+      if (!w.domain_exists(address->domain))
+        return Status::error(ErrorCode::NotFound, "no domain " + address->domain + "; create it first");
+      if (w.account_exists(address->domain, address->name))
+        return Status::error(ErrorCode::AlreadyExists, "account " + address->full() + " exists already");
+      // Nothing an earlier account of this name left behind applies.
+      w.delete_account(address->domain, address->name);
+      w.insert_account(address->domain, address->name);
+      if (!encoded->empty())
+        w.set_setting({address->domain, address->name}, std::string(setting::password), *encoded);
+      return Status::success();
     });
     if (result.ok()) log("account " + address->full() + " created by " + caller.full());
     return result;
@@ -467,24 +456,20 @@ Status Host::delete_account(const Address& caller, std::string_view raw) {
   if (Status s = require_account_right(caller, *address); !s.ok()) return s;
   if (address->domain == main_domain_ && address->name == "postmaster")
     return Status::error(ErrorCode::InvalidValue, "postmaster@" + main_domain_ + " cannot be removed");
-  return guarded([&] {
-    Status result;
-    store_->write([&](StoreWriter& w) {
-      if (!w.account_exists(address->domain, address->name)) {
-        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
-        return;
-      }
-      w.delete_account(address->domain, address->name);
-      w.erase_lockout(address->full());
-      // Its rights go with it, or a new account of the same name would
-      // inherit them. A corrupt file stops the removal here.
-      const fs::path file = access_file(address->domain);
-      AccessTable table = read_access_file(file, address->domain == main_domain_);
-      if (table.erase(address->name) != 0) write_access_file(file, address->domain, table);
-    });
-    if (result.ok()) log("account " + address->full() + " removed by " + caller.full());
-    return result;
+  const Status result = transact([&](StoreWriter& w) {
+    if (!w.account_exists(address->domain, address->name))
+      return Status::error(ErrorCode::NotFound, "no account " + address->full());
+    w.delete_account(address->domain, address->name);
+    w.erase_lockout(address->full());
+    // Its rights go with it, or a new account of the same name would
+    // inherit them. A corrupt file stops the removal here.
+    const fs::path file = access_file(address->domain);
+    AccessTable table = read_access_file(file, address->domain == main_domain_);
+    if (table.erase(address->name) != 0) write_access_file(file, address->domain, table);
+    return Status::success();
   });
+  if (result.ok()) log("account " + address->full() + " removed by " + caller.full());
+  return result;
 }
 
 Result<std::vector<std::string>> Host::list_accounts(const Address& caller, std::string_view raw) {
@@ -503,6 +488,14 @@ Result<std::vector<std::string>> Host::list_accounts(const Address& caller, std:
   return out;
 }
 
+Status Host::transact(const std::function<Status(StoreWriter&)>& body) {
+  return guarded([&] {
+    Status result;
+    store_->write([&](StoreWriter& w) { result = body(w); });
+    return result;
+  });
+}
+
 Status Host::store_password(const Address& address, const Secret& password) {
   return guarded([&] {
     if (!store_->account_exists(address.domain, address.name))
@@ -510,16 +503,14 @@ Status Host::store_password(const Address& address, const Secret& password) {
     std::string error;
     const auto encoded = encode_password(address.domain, address.name, password, error);
     if (!encoded) return Status::error(ErrorCode::InvalidValue, error);
-    Status result;
-    store_->write([&](StoreWriter& w) {
+    return transact([&](StoreWriter& w) {
       // Checked again inside the transaction: an account removed meanwhile
       // must not leave a password behind for the next account of its name.
       if (!w.account_exists(address.domain, address.name))
-        result = Status::error(ErrorCode::NotFound, "no account " + address.full());
-      else
-        w.set_setting({address.domain, address.name}, std::string(setting::password), *encoded);
+        return Status::error(ErrorCode::NotFound, "no account " + address.full());
+      w.set_setting({address.domain, address.name}, std::string(setting::password), *encoded);
+      return Status::success();
     });
-    return result;
   });
 }
 
@@ -632,25 +623,18 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
       if (Status s = require_covers_scope(caller, scope.domain); !s.ok()) return s;
     }
   }
-  return guarded([&] {
-    Status result;
-    store_->write([&](StoreWriter& w) {
-      if (!scope.domain.empty() && !w.domain_exists(scope.domain)) {
-        result = Status::error(ErrorCode::NotFound, "no domain " + scope.domain);
-        return;
-      }
-      if (!scope.account.empty() && !w.account_exists(scope.domain, scope.account)) {
-        result = Status::error(ErrorCode::NotFound, "no account " + scope.account + "@" + scope.domain);
-        return;
-      }
-      for (const auto& [name, value] : normalised) {
-        if (value)
-          w.set_setting({scope.domain, scope.account}, name, *value);
-        else
-          w.erase_setting({scope.domain, scope.account}, name);
-      }
-    });
-    return result;
+  return transact([&](StoreWriter& w) {
+    if (!scope.domain.empty() && !w.domain_exists(scope.domain))
+      return Status::error(ErrorCode::NotFound, "no domain " + scope.domain);
+    if (!scope.account.empty() && !w.account_exists(scope.domain, scope.account))
+      return Status::error(ErrorCode::NotFound, "no account " + scope.account + "@" + scope.domain);
+    for (const auto& [name, value] : normalised) {
+      if (value)
+        w.set_setting({scope.domain, scope.account}, name, *value);
+      else
+        w.erase_setting({scope.domain, scope.account}, name);
+    }
+    return Status::success();
   });
 }
 
@@ -685,34 +669,29 @@ Status Host::set_rights(const Address& caller, std::string_view raw, RightSet ri
     return Status::error(ErrorCode::InvalidValue, "only accounts of the main domain " + main_domain_ +
                                                       " may hold " + format_rights(rights) +
                                                       "; others may hold CanModifyThisDomain");
-  return guarded([&] {
-    Status result;
-    // The write transaction is the lock that keeps two processes from
-    // changing the same file at once.
-    store_->write([&](StoreWriter& w) {
-      if (!w.account_exists(address->domain, address->name)) {
-        result = Status::error(ErrorCode::NotFound, "no account " + address->full());
-        return;
-      }
-      const fs::path file = access_file(address->domain);
-      std::error_code ec;
-      // A missing file is written anew: the rights it held are set again one
-      // by one. A damaged one must be fixed first (its error names the line).
-      const bool missing = !fs::exists(file, ec) && !ec;
-      AccessTable table = missing ? AccessTable{} : read_access_file(file, address->domain == main_domain_);
-      if (missing && address->domain == main_domain_) table["postmaster"] = RightSet(Right::ModifyAccessRights);
-      if (rights.empty())
-        table.erase(address->name);
-      else
-        table[address->name] = rights;
-      create_private_directories(dir_, file.parent_path());
-      write_access_file(file, address->domain, table);
-      if (missing) log(file.string() + " was missing: written anew by " + caller.full());
-    });
-    if (result.ok())
-      log("rights of " + address->full() + " set to '" + format_rights(rights) + "' by " + caller.full());
-    return result;
+  // The write transaction is the lock that keeps two processes from
+  // changing the same file at once.
+  const Status result = transact([&](StoreWriter& w) {
+    if (!w.account_exists(address->domain, address->name))
+      return Status::error(ErrorCode::NotFound, "no account " + address->full());
+    const fs::path file = access_file(address->domain);
+    std::error_code ec;
+    // A missing file is written anew: the rights it held are set again one
+    // by one. A damaged one must be fixed first (its error names the line).
+    const bool missing = !fs::exists(file, ec) && !ec;
+    AccessTable table = missing ? AccessTable{} : read_access_file(file, address->domain == main_domain_);
+    if (missing && address->domain == main_domain_) table["postmaster"] = RightSet(Right::ModifyAccessRights);
+    if (rights.empty())
+      table.erase(address->name);
+    else
+      table[address->name] = rights;
+    create_private_directories(dir_, file.parent_path());
+    write_access_file(file, address->domain, table);
+    if (missing) log(file.string() + " was missing: written anew by " + caller.full());
+    return Status::success();
   });
+  if (result.ok()) log("rights of " + address->full() + " set to '" + format_rights(rights) + "' by " + caller.full());
+  return result;
 }
 
 Status Host::unlock(const Address& caller, std::string_view raw, bool* was_locked) {

@@ -211,6 +211,10 @@ class Host {
   Status check_os_user_name(const std::string& domain, const std::string& account, const std::string& templ,
                             ChangeOrigin origin);
   Status create_domain_files(const std::string& domain, const AccessTable& rights);
+  // `body` in one write transaction, its status the result; faults of the
+  // data directory (thrown inside) roll it back and become a Status. A body
+  // that refuses does so before it writes anything.
+  Status transact(const std::function<Status(StoreWriter&)>& body);
   // Encoded as the account's PasswordEncryption says, on an account that exists.
   Status store_password(const Address& address, const Secret& password);
   std::optional<std::string> encode_password(const std::string& domain, const std::string& account,
