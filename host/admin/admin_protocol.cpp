@@ -444,241 +444,301 @@ std::optional<SettingChanges> parse_settings_dictionary(Value& dictionary, bool 
   return changes;
 }
 
-Parsed parse_command(std::string_view line, std::string_view own_domain) {
-  Parsed out;
-  const auto space = line.find(' ');
-  const std::string_view word = line.substr(0, space);
+namespace {
+
+// The verb a line starts with; nullptr with the text of the 500 answer in
+// `error`. APOP gets an answer of its own, which says what to use instead.
+const VerbInfo* read_verb(std::string_view word, bool empty_line, std::string& error) {
   if (word.empty()) {
-    out.error = line.empty() ? "empty line: send a command, such as GETSTATISTICS or QUIT"
-                             : "a command line starts with its command word, not with a space";
-    return out;
+    error = empty_line ? "empty line: send a command, such as GETSTATISTICS or QUIT"
+                       : "a command line starts with its command word, not with a space";
+    return nullptr;
   }
   const VerbInfo* info = find_verb(word);
   if (info == nullptr) {
     if (equal_ignoring_case(word, "APOP"))
-      out.error = "APOP is not offered (the greeting carries no challenge): log in with USER and PASS";
+      error = "APOP is not offered (the greeting carries no challenge): log in with USER and PASS";
     else
-      out.error = "unknown command '" + printable(word, 40) + "'";
-    return out;
+      error = "unknown command '" + printable(word, 40) + "'";
   }
-  const std::string usage = "; usage: " + std::string(info->name) + (info->usage.empty() ? "" : " ") +
-                            std::string(info->usage);
-  std::string_view rest = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
-  Command command;
-  command.verb = info->verb;
-  // The usage helps with the shape of a line, not with a value it holds.
-  const auto fail = [&](std::string text, bool with_usage = true) -> Parsed {
-    out.error = std::string(info->name) + ": " + std::move(text) + (with_usage ? usage : std::string());
-    return std::move(out);
-  };
+  return info;
+}
 
-  if (info->verb == Verb::Pass) {
-    // CGP's clients send the password as it is, up to the line end (CLI.pm
-    // does); a client that quotes it sends one quoted string.
-    skip_spaces(rest);
-    if (rest.empty()) return fail("missing the password");
+// Turns the arguments after one verb into a Command. Each step reads from
+// the next unread argument and returns false with `error` set when the line
+// is wrong, so a verb's steps chain with &&. Every argument is wiped when
+// the reader goes: any of them may be a password.
+class CommandReader {
+ public:
+  CommandReader(const VerbInfo& info, std::string_view own_domain) : info_(info), own_domain_(own_domain) {
+    command_.verb = info.verb;
+  }
+  CommandReader(const CommandReader&) = delete;
+  CommandReader& operator=(const CommandReader&) = delete;
+  ~CommandReader() {
+    for (auto& value : args_) wipe(value);
+  }
+
+  bool read_password_line(std::string_view rest);
+  bool read_objects(std::string_view rest);
+  bool read_verb_arguments();
+  bool all_arguments_used() { return next_ >= args_.size() || fail("too many arguments"); }
+
+  Command take_command() { return std::move(command_); }
+  std::string take_error() { return std::move(error_); }
+
+ private:
+  // The usage helps with the shape of a line, not with a value it holds:
+  // `with_usage` is false for an error about a value.
+  bool fail(std::string text, bool with_usage = true) {
+    error_ = std::string(info_.name) + ": " + std::move(text);
+    if (with_usage)
+      error_ += "; usage: " + std::string(info_.name) + (info_.usage.empty() ? "" : " ") + std::string(info_.usage);
+    return false;
+  }
+  bool missing(std::size_t position) { return fail("missing " + std::string(what_is_missing(info_.verb, position))); }
+  bool next_is(Value::Kind kind) const noexcept { return next_ < args_.size() && args_[next_].kind == kind; }
+  bool take_password_value();
+
+  bool take_string(std::size_t position, std::string& text);
+  bool take_address(std::size_t position);
+  bool take_domain(std::size_t position, bool optional);
+  bool take_settings(std::size_t position, bool password_allowed);
+  bool read_create_domain();
+  bool read_create_account();
+  bool read_set_account_password();
+  bool read_set_account_rights();
+  bool read_update_domain_settings();
+
+  const VerbInfo& info_;
+  std::string_view own_domain_;
+  std::vector<Value> args_;
+  std::size_t next_ = 0;
+  Command command_;
+  std::string error_;
+};
+
+// CGP's clients send the password as it is, up to the line end (CLI.pm
+// does); a client that quotes it sends one quoted string.
+bool CommandReader::read_password_line(std::string_view rest) {
+  skip_spaces(rest);
+  if (rest.empty()) return fail("missing the password");
+  if (rest.front() == '"') {
     std::string_view probe = rest;
     std::string ignored;
-    if (rest.front() == '"') {
-      auto quoted = read_value(probe, true, ignored, false);
-      skip_spaces(probe);
-      if (quoted && probe.empty()) {
-        command.password = Secret(quoted->text);
-        wipe(*quoted);
-        command.has_password = true;
-        out.command = std::move(command);
-        return out;
-      }
+    auto quoted = read_value(probe, true, ignored, false);
+    skip_spaces(probe);
+    if (quoted && probe.empty()) {
+      command_.password = Secret(quoted->text);
+      wipe(*quoted);
+      command_.has_password = true;
+      return true;
     }
-    command.password = Secret(rest);
-    command.has_password = true;
-    out.command = std::move(command);
-    return out;
   }
+  command_.password = Secret(rest);
+  command_.has_password = true;
+  return true;
+}
 
-  // Every argument, read as an object.
-  std::vector<Value> args;
-  struct WipeArgs {
-    std::vector<Value>& a;
-    ~WipeArgs() {
-      for (auto& v : a) wipe(v);
-    }
-  } wipe_args{args};
+// Every argument, read as an object, before any is interpreted: a quoting
+// fault is reported by position whatever the verb expects there.
+bool CommandReader::read_objects(std::string_view rest) {
   for (;;) {
     skip_spaces(rest);
-    if (rest.empty()) break;
-    std::string error;
-    auto value = read_value(rest, true, error);
-    if (!value) return fail(quoting_position(args.size() + 1, error));
+    if (rest.empty()) return true;
+    std::string problem;
+    auto value = read_value(rest, true, problem);
+    if (!value) return fail(quoting_position(args_.size() + 1, problem));
     if (!rest.empty() && !is_space(rest.front()))
-      return fail(quoting_position(args.size() + 1, "a space was expected after it"));
-    args.push_back(std::move(*value));
+      return fail(quoting_position(args_.size() + 1, "a space was expected after it"));
+    args_.push_back(std::move(*value));
   }
+}
 
-  std::size_t next = 0;
-  const auto missing = [&](std::size_t position) { return fail("missing " + std::string(what_is_missing(info->verb, position))); };
-  const auto take_string = [&](std::size_t position, std::string& text) -> std::optional<Parsed> {
-    if (next >= args.size()) return missing(position);
-    if (!args[next].is_string())
-      return fail(quoting_position(next + 1, "a string was expected, not an array or a dictionary"));
-    text = args[next++].text;
-    return std::nullopt;
-  };
-  const auto take_address = [&](std::size_t position) -> std::optional<Parsed> {
-    std::string text;
-    if (auto f = take_string(position, text)) return f;
-    if (text.find('@') == std::string::npos && !own_domain.empty() && !text.empty())
-      text += "@" + std::string(own_domain);
-    const auto address = parse_address(text);
-    if (!address)
-      return fail("'" + printable(text, 80) +
-                      "' is not an account address: name@domain, the name of 1 to 64 of a-z 0-9 . _ - "
-                      "(not starting with . or -) and the domain of DNS labels",
-                  false);
-    command.address = address->full();
-    command.account = address->name;
-    command.domain = address->domain;
-    return std::nullopt;
-  };
-  const auto take_domain = [&](std::size_t position, bool optional) -> std::optional<Parsed> {
-    if (optional && !own_domain.empty() && (next >= args.size() || !args[next].is_string())) {
-      command.domain = std::string(own_domain);
-      return std::nullopt;
-    }
-    std::string text;
-    if (auto f = take_string(position, text)) return f;
-    const auto domain = canonical_domain(text);
-    if (!domain)
-      return fail("'" + printable(text, 80) + "' is not a domain name: DNS labels of a-z 0-9 and '-', joined by '.'",
-                  false);
-    command.domain = *domain;
-    return std::nullopt;
-  };
-  // A {dictionary}, or the older NAME=VALUE arguments up to the line end.
-  const auto take_settings = [&](std::size_t position, bool password_allowed) -> std::optional<Parsed> {
-    if (next >= args.size()) return missing(position);
-    std::string error;
-    if (args[next].kind == Value::Kind::Dictionary) {
-      auto changes = parse_settings_dictionary(args[next], password_allowed, command, error);
-      if (!changes) return fail(error, false);
-      command.changes = std::move(*changes);
-      ++next;
-      return std::nullopt;
-    }
-    std::vector<std::string> items;
-    for (; next < args.size(); ++next) {
-      if (!args[next].is_string())
-        return fail(quoting_position(next + 1, "settings are one {NAME=VALUE;} dictionary or NAME=VALUE strings"));
-      items.push_back(args[next].text);
-    }
-    auto changes = parse_setting_arguments(items, error);
-    if (!changes) return fail(error, false);
-    command.changes = std::move(*changes);
-    return std::nullopt;
-  };
-
-  std::optional<Parsed> failed;
-  switch (info->verb) {
-    case Verb::User: {
-      std::string text;
-      failed = take_string(0, text);
-      command.address = text;
-      break;
-    }
+bool CommandReader::read_verb_arguments() {
+  switch (info_.verb) {
+    case Verb::User: return take_string(0, command_.address);
     case Verb::Pass:
     case Verb::Quit:
     case Verb::Inline:
     case Verb::Noop:
     case Verb::ListDomains:
     case Verb::GetServerSettings:
-    case Verb::GetStatistics: break;
-    case Verb::CreateDomain:
-      failed = take_domain(0, false);
-      if (!failed && next < args.size() && args[next].kind == Value::Kind::Dictionary)
-        failed = take_settings(1, false);
-      break;
-    case Verb::DeleteDomain: failed = take_domain(0, false); break;
+    case Verb::GetStatistics: return true;
+    case Verb::CreateDomain: return read_create_domain();
+    case Verb::DeleteDomain: return take_domain(0, false);
     case Verb::ListAccounts:
-    case Verb::GetDomainSettings: failed = take_domain(0, true); break;
-    case Verb::CreateAccount: {
-      failed = take_address(0);
-      if (failed) break;
-      // [accountType] [external] [{settings}], or the older lone password.
-      const std::size_t extra = args.size() - next;
-      if (extra == 1 && args[next].is_string() && !is_account_type_word(args[next].text)) {
-        command.password = Secret(args[next].text);
-        command.has_password = true;
-        ++next;
-        break;
-      }
-      while (next < args.size() && args[next].is_string()) {
-        if (!is_account_type_word(args[next].text))
-          return fail("too many arguments, or argument " + std::to_string(next + 1) +
-                      " is not an account type (MultiMailbox, TextMailbox, MailDirMailbox, SlicedMailbox, AGrade to "
-                      "DGrade) nor 'external'");
-        ++next;
-      }
-      if (next < args.size() && args[next].kind == Value::Kind::Dictionary) failed = take_settings(1, true);
-      break;
-    }
+    case Verb::GetDomainSettings: return take_domain(0, true);
+    case Verb::CreateAccount: return read_create_account();
     case Verb::DeleteAccount:
     case Verb::GetAccountSettings:
     case Verb::GetAccountEffectiveSettings:
     case Verb::GetAccountRights:
-    case Verb::UnlockAccount: failed = take_address(0); break;
-    case Verb::SetAccountPassword: {
-      failed = take_address(0);
-      if (failed) break;
-      // CGP: name TO password (CLI.pm) or name PASSWORD password; the older form: name password.
-      if (args.size() - next == 2 && args[next].is_string() &&
-          (equal_ignoring_case(args[next].text, "TO") || equal_ignoring_case(args[next].text, "PASSWORD")))
-        ++next;
-      if (next >= args.size()) return missing(1);
-      if (!args[next].is_string())
-        return fail(quoting_position(next + 1, "the password is a string, not an array or a dictionary"));
-      command.password = Secret(args[next].text);
-      command.has_password = true;
-      ++next;
-      break;
-    }
-    case Verb::UpdateAccountSettings:
-      failed = take_address(0);
-      if (!failed) failed = take_settings(1, true);
-      break;
-    case Verb::SetAccountRights: {
-      failed = take_address(0);
-      if (failed) break;
-      if (next >= args.size()) return missing(1);
-      std::string list;
-      if (args[next].kind == Value::Kind::Array) {
-        for (const auto& item : args[next].items) {
-          if (!item.is_string()) return fail(quoting_position(next + 1, "rights are strings"));
-          list += (list.empty() ? "" : ",") + item.text;
-        }
-      } else if (args[next].is_string()) {
-        list = args[next].text;
-      } else {
-        return fail(quoting_position(next + 1, "rights are an array of names, (CanModifyUserAccounts,CanMonitorServer)"));
-      }
-      ++next;
-      std::string error;
-      const auto rights = parse_rights(list, error);
-      if (!rights) return fail(printable(error, 200), false);
-      command.rights = *rights;
-      break;
-    }
-    case Verb::UpdateServerSettings: failed = take_settings(0, false); break;
-    case Verb::UpdateDomainSettings:
-      if (args.empty() || args.front().kind != Value::Kind::Dictionary || own_domain.empty())
-        failed = take_domain(0, false);
-      else
-        command.domain = std::string(own_domain);
-      if (!failed) failed = take_settings(1, false);
-      break;
+    case Verb::UnlockAccount: return take_address(0);
+    case Verb::SetAccountPassword: return read_set_account_password();
+    case Verb::UpdateAccountSettings: return take_address(0) && take_settings(1, true);
+    case Verb::SetAccountRights: return read_set_account_rights();
+    case Verb::UpdateServerSettings: return take_settings(0, false);
+    case Verb::UpdateDomainSettings: return read_update_domain_settings();
   }
-  if (failed) return std::move(*failed);
-  if (next < args.size()) return fail("too many arguments");
-  out.command = std::move(command);
+  return true;
+}
+
+bool CommandReader::take_string(std::size_t position, std::string& text) {
+  if (next_ >= args_.size()) return missing(position);
+  if (!args_[next_].is_string())
+    return fail(quoting_position(next_ + 1, "a string was expected, not an array or a dictionary"));
+  text = args_[next_++].text;
+  return true;
+}
+
+// A name without @domain belongs to the logged-in account's domain.
+bool CommandReader::take_address(std::size_t position) {
+  std::string text;
+  if (!take_string(position, text)) return false;
+  if (text.find('@') == std::string::npos && !own_domain_.empty() && !text.empty())
+    text += "@" + std::string(own_domain_);
+  const auto address = parse_address(text);
+  if (!address)
+    return fail("'" + printable(text, 80) +
+                    "' is not an account address: name@domain, the name of 1 to 64 of a-z 0-9 . _ - "
+                    "(not starting with . or -) and the domain of DNS labels",
+                false);
+  command_.address = address->full();
+  command_.account = address->name;
+  command_.domain = address->domain;
+  return true;
+}
+
+// `optional`: an omitted domain is the logged-in account's own.
+bool CommandReader::take_domain(std::size_t position, bool optional) {
+  if (optional && !own_domain_.empty() && (next_ >= args_.size() || !args_[next_].is_string())) {
+    command_.domain = std::string(own_domain_);
+    return true;
+  }
+  std::string text;
+  if (!take_string(position, text)) return false;
+  const auto domain = canonical_domain(text);
+  if (!domain)
+    return fail("'" + printable(text, 80) + "' is not a domain name: DNS labels of a-z 0-9 and '-', joined by '.'",
+                false);
+  command_.domain = *domain;
+  return true;
+}
+
+// A {dictionary}, or the older NAME=VALUE arguments up to the line end.
+bool CommandReader::take_settings(std::size_t position, bool password_allowed) {
+  if (next_ >= args_.size()) return missing(position);
+  std::string problem;
+  if (args_[next_].kind == Value::Kind::Dictionary) {
+    auto changes = parse_settings_dictionary(args_[next_], password_allowed, command_, problem);
+    if (!changes) return fail(problem, false);
+    command_.changes = std::move(*changes);
+    ++next_;
+    return true;
+  }
+  std::vector<std::string> items;
+  for (; next_ < args_.size(); ++next_) {
+    if (!args_[next_].is_string())
+      return fail(quoting_position(next_ + 1, "settings are one {NAME=VALUE;} dictionary or NAME=VALUE strings"));
+    items.push_back(args_[next_].text);
+  }
+  auto changes = parse_setting_arguments(items, problem);
+  if (!changes) return fail(problem, false);
+  command_.changes = std::move(*changes);
+  return true;
+}
+
+// The settings are optional here, and only in the dictionary form: a
+// NAME=VALUE after the domain is "too many arguments".
+bool CommandReader::read_create_domain() {
+  if (!take_domain(0, false)) return false;
+  return !next_is(Value::Kind::Dictionary) || take_settings(1, false);
+}
+
+// [accountType] [external] [{settings}], or the older lone password.
+bool CommandReader::read_create_account() {
+  if (!take_address(0)) return false;
+  const std::size_t extra = args_.size() - next_;
+  if (extra == 1 && args_[next_].is_string() && !is_account_type_word(args_[next_].text)) return take_password_value();
+  while (next_is(Value::Kind::String)) {
+    if (!is_account_type_word(args_[next_].text))
+      return fail("too many arguments, or argument " + std::to_string(next_ + 1) +
+                  " is not an account type (MultiMailbox, TextMailbox, MailDirMailbox, SlicedMailbox, AGrade to "
+                  "DGrade) nor 'external'");
+    ++next_;
+  }
+  return !next_is(Value::Kind::Dictionary) || take_settings(1, true);
+}
+
+// CGP: name TO password (CLI.pm) or name PASSWORD password; the older form: name password.
+bool CommandReader::read_set_account_password() {
+  if (!take_address(0)) return false;
+  if (args_.size() - next_ == 2 && args_[next_].is_string() &&
+      (equal_ignoring_case(args_[next_].text, "TO") || equal_ignoring_case(args_[next_].text, "PASSWORD")))
+    ++next_;
+  if (next_ >= args_.size()) return missing(1);
+  if (!args_[next_].is_string())
+    return fail(quoting_position(next_ + 1, "the password is a string, not an array or a dictionary"));
+  return take_password_value();
+}
+
+bool CommandReader::take_password_value() {
+  command_.password = Secret(args_[next_].text);
+  command_.has_password = true;
+  ++next_;
+  return true;
+}
+
+// Rights as CGP's array, or the project's older comma-separated string;
+// either way one list for parse_rights, which knows the names.
+bool CommandReader::read_set_account_rights() {
+  if (!take_address(0)) return false;
+  if (next_ >= args_.size()) return missing(1);
+  std::string list;
+  if (args_[next_].kind == Value::Kind::Array) {
+    for (const auto& item : args_[next_].items) {
+      if (!item.is_string()) return fail(quoting_position(next_ + 1, "rights are strings"));
+      list += (list.empty() ? "" : ",") + item.text;
+    }
+  } else if (args_[next_].is_string()) {
+    list = args_[next_].text;
+  } else {
+    return fail(quoting_position(next_ + 1, "rights are an array of names, (CanModifyUserAccounts,CanMonitorServer)"));
+  }
+  ++next_;
+  std::string problem;
+  const auto rights = parse_rights(list, problem);
+  if (!rights) return fail(printable(problem, 200), false);
+  command_.rights = *rights;
+  return true;
+}
+
+// The domain may be left out only before a dictionary, where it cannot be
+// mistaken for a setting.
+bool CommandReader::read_update_domain_settings() {
+  if (args_.empty() || args_.front().kind != Value::Kind::Dictionary || own_domain_.empty()) {
+    if (!take_domain(0, false)) return false;
+  } else {
+    command_.domain = std::string(own_domain_);
+  }
+  return take_settings(1, false);
+}
+
+}  // namespace
+
+Parsed parse_command(std::string_view line, std::string_view own_domain) {
+  Parsed out;
+  const auto space = line.find(' ');
+  const VerbInfo* info = read_verb(line.substr(0, space), line.empty(), out.error);
+  if (info == nullptr) return out;
+  const std::string_view rest = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+  CommandReader reader(*info, own_domain);
+  const bool read = info->verb == Verb::Pass
+                        ? reader.read_password_line(rest)
+                        : reader.read_objects(rest) && reader.read_verb_arguments() && reader.all_arguments_used();
+  if (read) out.command = reader.take_command();
+  else out.error = reader.take_error();
   return out;
 }
 

@@ -65,9 +65,15 @@ class PasswordTable {
 
  private:
   PasswordTable() = default;
+  // Every account line of content_, into entries_; what is wrong goes to
+  // `problems`. Returns the entry whose scheme is the slowest, if any.
+  std::optional<std::size_t> read_entries(const HostServices& host, std::vector<LoadProblem>& problems);
   std::size_t build_index();  // returns how many names were duplicates
   std::string_view name_of(const Entry& entry) const noexcept {
     return {content_.data() + entry.name_offset, entry.name_length};
+  }
+  std::string_view stored_of(const Entry& entry) const noexcept {
+    return {content_.data() + entry.stored_offset, entry.stored_length};
   }
 
   std::string content_;
