@@ -250,17 +250,12 @@ Status Connection::start_tls(Clock::time_point deadline) {
   LDAP* ld = handle_.get();
   int msgid = -1;
   if (ldap_start_tls(ld, nullptr, nullptr, &msgid) != LDAP_SUCCESS) return handle_error("StartTLS request");
-  LDAPMessage* raw = nullptr;
-  if (Status status = wait(msgid, deadline, raw); !status.ok()) return status;
-  Message result(raw);
   int code = LDAP_OTHER;
-  char* diagnostic = nullptr;
-  if (ldap_parse_result(ld, result.get(), &code, nullptr, &diagnostic, nullptr, nullptr, 0) != LDAP_SUCCESS)
-    return handle_error("StartTLS answer");
-  LdapText owned(diagnostic);
+  std::string described;
+  if (Status status = result_of(msgid, deadline, "StartTLS answer", code, described); !status.ok()) return status;
   // A server that refuses StartTLS is up but unusable with this
   // configuration; trying another one is the best that can be done.
-  if (code != LDAP_SUCCESS) return {LDAP_CONNECT_ERROR, "server refused StartTLS: " + describe(code, diagnostic)};
+  if (code != LDAP_SUCCESS) return {LDAP_CONNECT_ERROR, "server refused StartTLS: " + described};
   if (ldap_install_tls(ld) != LDAP_SUCCESS) {
     Status status = handle_error("TLS handshake (is the server's certificate trusted by ca_file?)");
     status.code = LDAP_CONNECT_ERROR;
@@ -284,6 +279,20 @@ Status Connection::wait(int msgid, Clock::time_point deadline, LDAPMessage*& res
   return {};
 }
 
+Status Connection::result_of(int msgid, Clock::time_point deadline, const char* what, int& code,
+                             std::string& described) {
+  LDAPMessage* raw = nullptr;
+  if (Status status = wait(msgid, deadline, raw); !status.ok()) return status;
+  Message result(raw);
+  code = LDAP_OTHER;
+  char* diagnostic = nullptr;
+  if (ldap_parse_result(handle_.get(), result.get(), &code, nullptr, &diagnostic, nullptr, nullptr, 0) != LDAP_SUCCESS)
+    return handle_error(what);
+  LdapText owned(diagnostic);
+  described = describe(code, diagnostic);
+  return {};
+}
+
 Status Connection::simple_bind(const std::string& dn, std::string_view password, Clock::time_point deadline) {
   if (!dn.empty() && password.empty())
     return {LDAP_UNWILLING_TO_PERFORM, "bind with a DN and an empty password refused before sending"};
@@ -292,16 +301,11 @@ Status Connection::simple_bind(const std::string& dn, std::string_view password,
   int msgid = -1;
   if (ldap_sasl_bind(ld, dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr, nullptr, &msgid) != LDAP_SUCCESS)
     return handle_error("bind request");
-  LDAPMessage* raw = nullptr;
-  if (Status status = wait(msgid, deadline, raw); !status.ok()) return status;
-  Message result(raw);
   int code = LDAP_OTHER;
-  char* diagnostic = nullptr;
-  if (ldap_parse_result(ld, result.get(), &code, nullptr, &diagnostic, nullptr, nullptr, 0) != LDAP_SUCCESS)
-    return handle_error("bind answer");
-  LdapText owned(diagnostic);
+  std::string described;
+  if (Status status = result_of(msgid, deadline, "bind answer", code, described); !status.ok()) return status;
   if (code == LDAP_SUCCESS) return {};
-  return {code, "bind: " + describe(code, diagnostic)};
+  return {code, "bind: " + described};
 }
 
 Status Connection::search(const SearchRequest& request, Clock::time_point deadline,

@@ -119,6 +119,9 @@ class Connection {
 
   // Wait for the whole answer to `msgid` until `deadline`.
   Status wait(int msgid, Clock::time_point deadline, LDAPMessage*& result);
+  // wait(), then the answer's result code and the server's words on it, as
+  // describe() writes them (`what` names the step in a fault).
+  Status result_of(int msgid, Clock::time_point deadline, const char* what, int& code, std::string& described);
   // ldap_connect() and StartTLS, with the socket shut down at `limit`.
   Status connect_within(const std::string& uri, bool starttls, Clock::time_point limit);
   Status start_tls(Clock::time_point deadline);
