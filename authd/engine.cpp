@@ -311,23 +311,36 @@ void Engine::step_done(const std::shared_ptr<Job>& job) {
   advance(job);
 }
 
+namespace {
+
+// What a backend offers for timing: the dummy its services learnt, then the
+// one it makes itself (plugins that override Backend::timing_reference).
+std::string learnt_timing_reference(const NamedBackend& named) { return named.services->timing_reference(); }
+
+std::string own_timing_reference(const NamedBackend& named) {
+  try {
+    return named.backend->timing_reference();
+  } catch (...) {
+    return {};
+  }
+}
+
+}  // namespace
+
 // An unknown name is checked against a dummy of the slowest scheme its route
 // holds, so that it costs what a wrong password costs; the result is dropped.
 void Engine::start_timing_dummy(const std::shared_ptr<Job>& job) {
   int best_rank = -1;
   bool slow = false;
   for (const NamedBackend* named : job->route->backends) {
-    std::string reference;
-    try {
-      reference = named->backend->timing_reference();
-    } catch (...) {
-      continue;
-    }
-    if (reference.empty()) continue;
-    if (auto traits = services_.scheme_of(reference); traits && traits->cost_rank > best_rank) {
-      best_rank = traits->cost_rank;
-      slow = traits->slow;
-      job->dummy = std::move(reference);
+    for (auto* source : {&learnt_timing_reference, &own_timing_reference}) {
+      std::string reference = source(*named);
+      if (reference.empty()) continue;
+      if (auto traits = services_.scheme_of(reference); traits && traits->cost_rank > best_rank) {
+        best_rank = traits->cost_rank;
+        slow = traits->slow;
+        job->dummy = std::move(reference);
+      }
     }
   }
   if (job->dummy.empty()) {
@@ -336,7 +349,7 @@ void Engine::start_timing_dummy(const std::shared_ptr<Job>& job) {
   }
   job->timing_dummy = true;
   if (!slow) {
-    (void)services_.check_password(job->dummy, job->request.secret);
+    services_.check_timing_dummy(job->dummy, job->request.secret);
     finish(*job, Verdict::unknown_name());
     return;
   }
@@ -347,7 +360,7 @@ void Engine::start_timing_dummy(const std::shared_ptr<Job>& job) {
   auto* completions = completions_.get();
   auto* services = &services_;
   if (!pool_.try_submit([job, completions, services] {
-        if (Clock::now() < job->deadline) (void)services->check_password(job->dummy, job->request.secret);
+        if (Clock::now() < job->deadline) services->check_timing_dummy(job->dummy, job->request.secret);
         completions->push(job->id);
       })) {
     pending_.erase(job->id);

@@ -154,10 +154,7 @@ std::shared_ptr<const PasswordTable> PasswordTable::parse(std::string content, c
                                              " entries use a weak scheme that allow_weak_schemes = false refuses; "
                                              "they cannot log in"});
 
-  if (slowest != nullptr) {
-    table->timing_reference_ =
-        host.timing_dummy({text.data() + slowest->stored_offset, slowest->stored_length});
-  }
+  if (slowest != nullptr) host.note_stored({text.data() + slowest->stored_offset, slowest->stored_length});
   if (const std::size_t duplicates = table->build_index(); duplicates != 0)
     problems.push_back({0, std::to_string(duplicates) + " names appear more than once; the first line of each is used"});
   return table;
