@@ -311,23 +311,36 @@ void Engine::step_done(const std::shared_ptr<Job>& job) {
   advance(job);
 }
 
+namespace {
+
+// What a backend offers for timing: the dummy its services learnt, then the
+// one it makes itself (plugins that override Backend::timing_reference).
+std::string learnt_timing_reference(const NamedBackend& named) { return named.services->timing_reference(); }
+
+std::string own_timing_reference(const NamedBackend& named) {
+  try {
+    return named.backend->timing_reference();
+  } catch (...) {
+    return {};
+  }
+}
+
+}  // namespace
+
 // An unknown name is checked against a dummy of the slowest scheme its route
 // holds, so that it costs what a wrong password costs; the result is dropped.
 void Engine::start_timing_dummy(const std::shared_ptr<Job>& job) {
   int best_rank = -1;
   bool slow = false;
   for (const NamedBackend* named : job->route->backends) {
-    std::string reference;
-    try {
-      reference = named->backend->timing_reference();
-    } catch (...) {
-      continue;
-    }
-    if (reference.empty()) continue;
-    if (auto traits = services_.scheme_of(reference); traits && traits->cost_rank > best_rank) {
-      best_rank = traits->cost_rank;
-      slow = traits->slow;
-      job->dummy = std::move(reference);
+    for (auto* source : {&learnt_timing_reference, &own_timing_reference}) {
+      std::string reference = source(*named);
+      if (reference.empty()) continue;
+      if (auto traits = services_.scheme_of(reference); traits && traits->cost_rank > best_rank) {
+        best_rank = traits->cost_rank;
+        slow = traits->slow;
+        job->dummy = std::move(reference);
+      }
     }
   }
   if (job->dummy.empty()) {
@@ -336,7 +349,7 @@ void Engine::start_timing_dummy(const std::shared_ptr<Job>& job) {
   }
   job->timing_dummy = true;
   if (!slow) {
-    (void)services_.check_password(job->dummy, job->request.secret);
+    services_.check_timing_dummy(job->dummy, job->request.secret);
     finish(*job, Verdict::unknown_name());
     return;
   }
@@ -347,7 +360,7 @@ void Engine::start_timing_dummy(const std::shared_ptr<Job>& job) {
   auto* completions = completions_.get();
   auto* services = &services_;
   if (!pool_.try_submit([job, completions, services] {
-        if (Clock::now() < job->deadline) (void)services->check_password(job->dummy, job->request.secret);
+        if (Clock::now() < job->deadline) services->check_timing_dummy(job->dummy, job->request.secret);
         completions->push(job->id);
       })) {
     pending_.erase(job->id);
@@ -549,113 +562,150 @@ void Engine::finish_started_line(int out_fd, Clock::time_point limit) {
 int Engine::run(int in_fd, int out_fd, int stop_fd) {
   FdFlags in_flags(in_fd);
   FdFlags out_flags(out_fd);
-  Clock::time_point shutdown_deadline{};
-  bool output_open = true;
-
+  shutdown_deadline_ = {};
+  output_open_ = true;
   for (;;) {
     drain_completions();
     const auto now = Clock::now();
-    expire(now, false);
-    if (!input_open_ && shutdown_deadline == Clock::time_point{}) shutdown_deadline = now + config_.shutdown_grace;
-    const bool grace_over = !input_open_ && now >= shutdown_deadline;
-    if (grace_over) expire(now, true);
-    release_held(now, grace_over);
+    run_timers(now);
+    if (!write_output(out_fd, now)) break;
+    if (all_done(now)) break;
+    wait_and_read(in_fd, out_fd, stop_fd, now);
+  }
+  shut_down(out_fd);
+  return 0;
+}
 
-    info_lines_.clear();
-    services_.logger().take_info_lines(info_lines_);
-    for (const auto& line : info_lines_) protocol::append_info(out_, line);
-    if (output_open && !out_.empty()) output_open = flush_output(out_fd);
-    if (!output_open) {
-      services_.log(LogLevel::Warning, "standard output closed: the host is gone, stopping");
-      input_open_ = false;
-      expire(now, true);
-      held_.clear();
-      break;
-    }
-    if (!input_open_ && pending_.empty() && held_.empty() && out_.empty()) break;
-    if (!input_open_ && pending_.empty() && held_.empty() && now >= shutdown_deadline + std::chrono::milliseconds(500))
-      break;
+// Deadlines, the shutdown grace once the input has ended, and held failures
+// whose time has come (all of them once the grace is over).
+void Engine::run_timers(Clock::time_point now) {
+  expire(now, false);
+  if (!input_open_ && shutdown_deadline_ == Clock::time_point{}) shutdown_deadline_ = now + config_.shutdown_grace;
+  const bool grace_over = !input_open_ && now >= shutdown_deadline_;
+  if (grace_over) expire(now, true);
+  release_held(now, grace_over);
+}
 
-    pollfd fds[4];
-    nfds_t count = 0;
-    const bool want_input = input_open_ && out_.size() < max_buffered_output && held_.size() < max_held_answers;
-    int input_index = -1, output_index = -1, stop_index = -1;
-    if (want_input) {
-      input_index = static_cast<int>(count);
-      fds[count++] = {in_fd, POLLIN, 0};
-    }
-    if (!out_.empty()) {
-      output_index = static_cast<int>(count);
-      fds[count++] = {out_fd, POLLOUT, 0};
-    }
-    fds[count++] = {completions_->fd(), POLLIN, 0};
-    if (stop_fd >= 0 && input_open_) {
-      stop_index = static_cast<int>(count);
-      fds[count++] = {stop_fd, POLLIN, 0};
-    }
+// Queue the log's info lines for the host and write what it can take; false
+// when standard output is gone, with everything in flight given up.
+bool Engine::write_output(int out_fd, Clock::time_point now) {
+  info_lines_.clear();
+  services_.logger().take_info_lines(info_lines_);
+  for (const auto& line : info_lines_) protocol::append_info(out_, line);
+  if (output_open_ && !out_.empty()) output_open_ = flush_output(out_fd);
+  if (output_open_) return true;
+  services_.log(LogLevel::Warning, "standard output closed: the host is gone, stopping");
+  input_open_ = false;
+  expire(now, true);
+  held_.clear();
+  return false;
+}
 
-    // The timer of deadlines, held failures and the grace: ppoll's
-    // nanoseconds, so that a held failure leaves close to its time.
-    auto wake_at = Clock::time_point::max();
-    if (!deadlines_.empty()) wake_at = deadlines_.front().first;
-    if (!held_.empty()) wake_at = std::min(wake_at, held_.begin()->first.first);
-    if (!input_open_) wake_at = std::min(wake_at, shutdown_deadline);
-    if (!out_.empty() && !input_open_) wake_at = std::min(wake_at, now + std::chrono::milliseconds(100));
-    timespec wait{};
-    const timespec* timeout = nullptr;
-    if (wake_at != Clock::time_point::max()) {
-      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::clamp<Clock::duration>(wake_at - now, Clock::duration::zero(), std::chrono::seconds(60)))
-                            .count();
-      wait.tv_sec = static_cast<time_t>(left / 1000000000);
-      wait.tv_nsec = static_cast<long>(left % 1000000000);
-      timeout = &wait;
-    }
+// After the input has ended: everything answered and written, or answered
+// and the host slow to take the rest well past the grace.
+bool Engine::all_done(Clock::time_point now) const {
+  if (input_open_ || !pending_.empty() || !held_.empty()) return false;
+  return out_.empty() || now >= shutdown_deadline_ + std::chrono::milliseconds(500);
+}
 
-    const int ready = ::ppoll(fds, count, timeout, nullptr);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      services_.log(LogLevel::Error, std::string("poll failed: ") + std::strerror(errno));
-      input_open_ = false;
-      continue;
-    }
-    if (stop_index >= 0 && (fds[stop_index].revents & POLLIN)) {
-      signalfd_siginfo info{};
-      [[maybe_unused]] auto n = ::read(stop_fd, &info, sizeof info);
-      services_.log(LogLevel::Info, "signal " + std::to_string(info.ssi_signo) + ": finishing the requests in flight");
-      input_open_ = false;
-    }
-    if (output_index >= 0 && (fds[output_index].revents & (POLLERR | POLLHUP)) && !(fds[output_index].revents & POLLOUT))
-      output_open = false;
-    if (input_index >= 0 && (fds[input_index].revents & (POLLIN | POLLHUP | POLLERR))) {
-      auto space = reader_.prepare();
-      const ssize_t n = ::read(in_fd, space.data(), space.size());
-      arrived_ = Clock::now();
-      if (n > 0) {
-        reader_.commit(static_cast<std::size_t>(n));
-        while (input_open_) {
-          auto line = reader_.next();
-          if (!line) break;
-          handle_line(line->text, line->overlong);
-        }
-      } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        if (auto line = reader_.finish()) handle_line(line->text, line->overlong);
-        if (input_open_) services_.log(LogLevel::Info, "end of input: finishing the requests in flight");
-        input_open_ = false;
-      }
-    }
+// When the loop must wake with nothing to read or write: the first deadline,
+// held failure or end of the grace, and soon while output waits after the
+// input ended. Nanoseconds, so that a held failure leaves close to its time.
+// nullptr when nothing is timed.
+const timespec* Engine::poll_timeout(Clock::time_point now, timespec& wait) const {
+  auto wake_at = Clock::time_point::max();
+  if (!deadlines_.empty()) wake_at = deadlines_.front().first;
+  if (!held_.empty()) wake_at = std::min(wake_at, held_.begin()->first.first);
+  if (!input_open_) wake_at = std::min(wake_at, shutdown_deadline_);
+  if (!out_.empty() && !input_open_) wake_at = std::min(wake_at, now + std::chrono::milliseconds(100));
+  if (wake_at == Clock::time_point::max()) return nullptr;
+  const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::clamp<Clock::duration>(wake_at - now, Clock::duration::zero(), std::chrono::seconds(60)))
+                        .count();
+  wait.tv_sec = static_cast<time_t>(left / 1000000000);
+  wait.tv_nsec = static_cast<long>(left % 1000000000);
+  return &wait;
+}
+
+// Wait for input (unless paused by a full output buffer or too many held
+// answers), room to write, a finished worker step, a stop signal or the
+// next timer; then take in what arrived.
+void Engine::wait_and_read(int in_fd, int out_fd, int stop_fd, Clock::time_point now) {
+  pollfd fds[4];
+  nfds_t count = 0;
+  const bool want_input = input_open_ && out_.size() < max_buffered_output && held_.size() < max_held_answers;
+  int input_index = -1, output_index = -1, stop_index = -1;
+  if (want_input) {
+    input_index = static_cast<int>(count);
+    fds[count++] = {in_fd, POLLIN, 0};
+  }
+  if (!out_.empty()) {
+    output_index = static_cast<int>(count);
+    fds[count++] = {out_fd, POLLOUT, 0};
+  }
+  fds[count++] = {completions_->fd(), POLLIN, 0};
+  if (stop_fd >= 0 && input_open_) {
+    stop_index = static_cast<int>(count);
+    fds[count++] = {stop_fd, POLLIN, 0};
   }
 
-  if (!out_.empty() && output_open) {
+  timespec wait{};
+  const int ready = ::ppoll(fds, count, poll_timeout(now, wait), nullptr);
+  if (ready < 0) {
+    if (errno == EINTR) return;
+    services_.log(LogLevel::Error, std::string("poll failed: ") + std::strerror(errno));
+    input_open_ = false;
+    return;
+  }
+  if (stop_index >= 0 && (fds[stop_index].revents & POLLIN)) read_stop_signal(stop_fd);
+  if (output_index >= 0 && (fds[output_index].revents & (POLLERR | POLLHUP)) && !(fds[output_index].revents & POLLOUT))
+    output_open_ = false;
+  if (input_index >= 0 && (fds[input_index].revents & (POLLIN | POLLHUP | POLLERR))) read_input(in_fd);
+}
+
+void Engine::read_stop_signal(int stop_fd) {
+  signalfd_siginfo info{};
+  [[maybe_unused]] auto n = ::read(stop_fd, &info, sizeof info);
+  services_.log(LogLevel::Info, "signal " + std::to_string(info.ssi_signo) + ": finishing the requests in flight");
+  input_open_ = false;
+}
+
+// Read once and handle every whole line; at end of input, the last line
+// without its newline too.
+void Engine::read_input(int in_fd) {
+  auto space = reader_.prepare();
+  const ssize_t n = ::read(in_fd, space.data(), space.size());
+  arrived_ = Clock::now();
+  if (n > 0) {
+    reader_.commit(static_cast<std::size_t>(n));
+    while (input_open_) {
+      auto line = reader_.next();
+      if (!line) break;
+      handle_line(line->text, line->overlong);
+    }
+  } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    if (auto line = reader_.finish()) handle_line(line->text, line->overlong);
+    if (input_open_) services_.log(LogLevel::Info, "end of input: finishing the requests in flight");
+    input_open_ = false;
+  }
+}
+
+// The last answers, the workers, and the closing log line.
+void Engine::shut_down(int out_fd) {
+  if (!out_.empty() && output_open_) {
     // Last answers: wait briefly for the host to take them.
     const auto limit = Clock::now() + std::chrono::milliseconds(500);
     while (!out_.empty() && Clock::now() < limit && flush_output(out_fd)) {
       pollfd fd{out_fd, POLLOUT, 0};
       ::poll(&fd, 1, 50);
     }
-    if (output_open) finish_started_line(out_fd, limit + std::chrono::milliseconds(500));
+    if (output_open_) finish_started_line(out_fd, limit + std::chrono::milliseconds(500));
   }
   workers_stuck_ = !pool_.join_for(std::chrono::milliseconds(200));
+  log_stop_summary();
+}
+
+void Engine::log_stop_summary() const {
   services_.log(LogLevel::Info, "stopped: " + std::to_string(stats_.requests) + " requests, " +
                                     std::to_string(stats_.accepted) + " accepted, " + std::to_string(stats_.rejected) +
                                     " rejected, " + std::to_string(stats_.failed) + " failed (" +
@@ -665,7 +715,6 @@ int Engine::run(int in_fd, int out_fd, int stop_fd) {
                                          ? std::string()
                                          : ", " + std::to_string(stats_.late_failures) +
                                                " failures decided after failure_answer_time_ms"));
-  return 0;
 }
 
 }  // namespace authd

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -93,6 +94,17 @@ class Engine {
   void finish_started_line(int out_fd, Clock::time_point limit);
   void log_request(const Job& job, const Verdict& verdict) const;
 
+  // The steps of run(), in the order of one turn of its loop.
+  void run_timers(Clock::time_point now);
+  bool write_output(int out_fd, Clock::time_point now);
+  bool all_done(Clock::time_point now) const;
+  void wait_and_read(int in_fd, int out_fd, int stop_fd, Clock::time_point now);
+  const timespec* poll_timeout(Clock::time_point now, timespec& wait) const;
+  void read_stop_signal(int stop_fd);
+  void read_input(int in_fd);
+  void shut_down(int out_fd);
+  void log_stop_summary() const;
+
   const Config& config_;
   const Routes& routes_;
   EngineServices& services_;
@@ -113,6 +125,8 @@ class Engine {
   bool mid_line_ = false;         // out_ begins with the rest of a line partly written
   std::vector<std::string> info_lines_;
   bool input_open_ = true;
+  bool output_open_ = true;                // false once standard output is gone
+  Clock::time_point shutdown_deadline_{};  // end of the grace after the input ended; unset before
   bool workers_stuck_ = false;
   EngineStats stats_;
 };

@@ -1,11 +1,13 @@
 #include "authd/engine_services.hpp"
 
-#include <openssl/rand.h>
-
 namespace authd {
 
 EngineServices::EngineServices(bool allow_weak_schemes, Logger& logger)
-    : registry_(passwords::Registry::instance()), allow_weak_(allow_weak_schemes), logger_(logger) {}
+    : registry_(passwords::Registry::instance()), allow_weak_(allow_weak_schemes), logger_(logger), timing_(registry_) {}
+
+std::unique_ptr<EngineServices> EngineServices::for_backend() const {
+  return std::make_unique<EngineServices>(allow_weak_, logger_);
+}
 
 std::optional<SchemeTraits> EngineServices::scheme_of(std::string_view stored) const {
   const auto* scheme = registry_.identify(stored);
@@ -15,6 +17,17 @@ std::optional<SchemeTraits> EngineServices::scheme_of(std::string_view stored) c
 
 Verdict EngineServices::check_password(std::string_view stored, const Secret& password) const {
   const auto* scheme = registry_.identify(stored);
+  // Noted before the policy, so that a value the policy refuses still counts.
+  if (scheme != nullptr) timing_.note(*scheme, stored);
+  return check_with_policy(scheme, stored, password);
+}
+
+void EngineServices::check_timing_dummy(std::string_view dummy, const Secret& password) const {
+  (void)check_with_policy(registry_.identify(dummy), dummy, password);
+}
+
+Verdict EngineServices::check_with_policy(const passwords::Scheme* scheme, std::string_view stored,
+                                          const Secret& password) const {
   if (scheme == nullptr) return Verdict::reject(RejectReason::UnusableSecret, "stored password has an unknown scheme");
   if (scheme->weak && !allow_weak_)
     return Verdict::reject(RejectReason::UnusableSecret,
@@ -30,16 +43,10 @@ Verdict EngineServices::check_password(std::string_view stored, const Secret& pa
 }
 
 std::string EngineServices::timing_dummy(std::string_view like) const {
-  unsigned char random[24];
-  if (RAND_bytes(random, sizeof random) != 1) return {};
-  // Printable, so that every scheme (crypt included) accepts it as a password.
-  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  Secret password;
-  password.reserve(sizeof random);
-  for (unsigned char byte : random) password.push_back(alphabet[byte % (sizeof alphabet - 1)]);
-  wipe_memory(random, sizeof random);
-  return registry_.encode_like(like, password).value_or(std::string());
+  return passwords::timing_dummy_like(registry_, like);
 }
+
+void EngineServices::note_stored(std::string_view stored) const { timing_.note(stored); }
 
 void EngineServices::log(LogLevel level, std::string_view message) const { logger_.log(level, message); }
 

@@ -6,11 +6,12 @@
 
 namespace authd {
 
-std::variant<Routes, std::vector<ConfigIssue>> Routes::build(const Config& config, const HostServices& host) {
+std::variant<Routes, std::vector<ConfigIssue>> Routes::build(const Config& config, const EngineServices& services) {
   Routes routes;
   std::vector<ConfigIssue> issues;
   for (const auto& backend : config.backends) {
-    const BackendContext context{backend.name, backend.settings, host};
+    auto host = services.for_backend();
+    const BackendContext context{backend.name, backend.settings, *host};
     CreateResult created = backend.type->descriptor->create(context);
     if (!created.backend) {
       int line = backend.line;
@@ -22,8 +23,9 @@ std::variant<Routes, std::vector<ConfigIssue>> Routes::build(const Config& confi
       continue;
     }
     const CacheSettings cache = cache_settings_from(backend.settings);
-    if (cache.enabled()) created.backend = make_cached_backend(std::move(created.backend), cache, host, backend.name);
-    routes.backends_.push_back(std::make_unique<NamedBackend>(NamedBackend{backend.name, std::move(created.backend)}));
+    if (cache.enabled()) created.backend = make_cached_backend(std::move(created.backend), cache, *host, backend.name);
+    routes.backends_.push_back(
+        std::make_unique<NamedBackend>(NamedBackend{backend.name, std::move(host), std::move(created.backend)}));
   }
   if (!issues.empty()) return issues;
 

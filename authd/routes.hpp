@@ -14,11 +14,13 @@
 
 #include "authd/api/plugin.hpp"
 #include "authd/config.hpp"
+#include "authd/engine_services.hpp"
 
 namespace authd {
 
 struct NamedBackend {
   std::string name;
+  std::unique_ptr<EngineServices> services;  // this backend's own: it outlives the backend
   std::unique_ptr<Backend> backend;
 };
 
@@ -35,8 +37,9 @@ struct TransparentStringHash {
 class Routes {
  public:
   // Create every configured backend and the routes over them. A backend that
-  // fails to start is reported as a configuration issue at its key.
-  static std::variant<Routes, std::vector<ConfigIssue>> build(const Config& config, const HostServices& host);
+  // fails to start is reported as a configuration issue at its key. Each
+  // backend gets services of its own, made from `services`.
+  static std::variant<Routes, std::vector<ConfigIssue>> build(const Config& config, const EngineServices& services);
 
   const Route* find(std::string_view domain) const;
   const std::vector<std::unique_ptr<NamedBackend>>& backends() const noexcept { return backends_; }

@@ -74,17 +74,25 @@ class HostServices {
   virtual ~HostServices() = default;
   // Check a password against a stored value ("{SCHEME}..." or a crypt
   // string) with authd's scheme registry and its weak-scheme policy.
-  // Accept, Reject(WrongPassword) or Reject(UnusableSecret).
+  // Accept, Reject(WrongPassword) or Reject(UnusableSecret). authd notes the
+  // scheme of every value checked here: an unknown name is checked against a
+  // dummy of the slowest scheme a backend has checked or reported, so that it
+  // costs what a wrong password costs.
   virtual Verdict check_password(std::string_view stored, const Secret& password) const = 0;
   // What the registry knows of the scheme of `stored`; nullopt when no
   // scheme recognises it.
   virtual std::optional<SchemeTraits> scheme_of(std::string_view stored) const = 0;
   // A stored value with the scheme, salt and parameters of `like` but for a
-  // random password nobody knows: the timing_reference() of a backend.
-  // Empty if `like` is malformed.
+  // random password nobody knows, for a backend that overrides
+  // Backend::timing_reference(). Empty if `like` is malformed.
   virtual std::string timing_dummy(std::string_view like) const = 0;
   // Write a line to authd's log. Never pass a secret.
   virtual void log(LogLevel level, std::string_view message) const = 0;
+  // Report a stored value this backend holds without having checked it yet
+  // (a file read at start, say), so that unknown names cost what a wrong
+  // password for it would cost from the start. Only its scheme, salt and
+  // parameters are kept, never the value.
+  virtual void note_stored(std::string_view stored) const { (void)stored; }
 };
 
 class Backend {
@@ -119,8 +127,11 @@ class Backend {
   virtual Verdict exists(const Account& account) = 0;
 
   // A stored value of the slowest scheme this backend holds, or empty. An
-  // unknown name is checked against it so that it costs the time a wrong
-  // password costs; the result of that check is always discarded.
+  // unknown name is checked against the slowest of this and what authd has
+  // learnt through HostServices (check_password, note_stored), so that it
+  // costs the time a wrong password costs; the result of that check is
+  // always discarded. Backends that check through HostServices need not
+  // override it.
   virtual std::string timing_reference() const { return {}; }
 };
 

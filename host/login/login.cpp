@@ -1,7 +1,5 @@
 #include "host/login/login.hpp"
 
-#include <openssl/rand.h>
-
 #include <thread>
 
 #include "host/login/client_addresses.hpp"
@@ -14,6 +12,7 @@
 #include "pam/user_template.hpp"
 #include "passwords/challenge.hpp"
 #include "passwords/registry.hpp"
+#include "passwords/timing_reference.hpp"
 #include "protocol/quoting.hpp"
 
 namespace authd::host {
@@ -64,14 +63,6 @@ class WipeOnExit {
  private:
   std::string& text_;
 };
-
-std::string random_password() {
-  unsigned char bytes[24];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return "authhost timing dummy";
-  std::string out;
-  for (unsigned char b : bytes) out += static_cast<char>('a' + b % 26);
-  return out;
-}
 
 }  // namespace
 
@@ -289,13 +280,8 @@ class LoginPath {
   void check_dummy() const {
     std::string scheme = server_.text(setting::password_encoding);
     if (scheme == "clear") scheme = "SSHA512";
-    const auto& registry = passwords::Registry::instance();
-    try {
-      const Secret unknown(random_password());
-      const std::string stored = registry.encode(scheme, unknown);
-      (void)registry.check(stored, request_.secret);
-    } catch (const std::invalid_argument&) {
-    }
+    if (const auto dummy = passwords::timing_dummy_of_scheme(scheme))
+      (void)passwords::Registry::instance().check(*dummy, request_.secret);
   }
 
   LoginResult reject(RejectWhy why, std::string detail) {

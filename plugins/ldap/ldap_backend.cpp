@@ -310,26 +310,6 @@ Secret LdapBackend::as_stored_value(const Secret& value) const {
                                                             passwords::SchemeMark::KnownPrefix);
 }
 
-void LdapBackend::note_scheme(std::string_view stored) {
-  const auto traits = host_.scheme_of(stored);
-  if (!traits) return;
-  {
-    std::lock_guard lock(timing_mutex_);
-    if (traits->cost_rank <= timing_rank_) return;
-  }
-  std::string dummy = host_.timing_dummy(stored);
-  if (dummy.empty()) return;
-  std::lock_guard lock(timing_mutex_);
-  if (traits->cost_rank <= timing_rank_) return;
-  timing_rank_ = traits->cost_rank;
-  timing_reference_ = std::move(dummy);
-}
-
-std::string LdapBackend::timing_reference() const {
-  std::lock_guard lock(timing_mutex_);
-  return timing_reference_;
-}
-
 Verdict LdapBackend::check_values(const std::vector<Secret>& values, const Secret& password) {
   if (values.empty())
     return Verdict::reject(RejectReason::UnusableSecret,
@@ -337,7 +317,6 @@ Verdict LdapBackend::check_values(const std::vector<Secret>& values, const Secre
   Verdict result = Verdict::reject(RejectReason::UnusableSecret, "no usable " + password_attribute_ + " value");
   for (const auto& value : values) {
     const Secret stored = as_stored_value(value);
-    note_scheme(stored.view());
     Verdict verdict = host_.check_password(stored.view(), password);
     if (verdict.accepted()) return verdict;
     if (verdict.kind == VerdictKind::Reject && verdict.reason == RejectReason::WrongPassword) result = std::move(verdict);

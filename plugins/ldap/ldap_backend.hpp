@@ -72,7 +72,6 @@ class LdapBackend final : public Backend {
   bool supports_credentials() const override { return mode_ == Mode::Lookup; }
   Verdict credentials(const Account& account, Secret& stored) override;
   Verdict exists(const Account& account) override;
-  std::string timing_reference() const override;
 
  private:
   enum class Mode { DirectBind, SearchBind, Lookup };
@@ -100,7 +99,6 @@ class LdapBackend final : public Backend {
   // The value as authd's registry reads it: "{SCHEME}..." when a known
   // scheme, clear text made "{PLAIN}..." otherwise.
   Secret as_stored_value(const Secret& value) const;
-  void note_scheme(std::string_view stored);
 
   std::string name_;
   const HostServices& host_;
@@ -115,10 +113,6 @@ class LdapBackend final : public Backend {
   std::unique_ptr<ServerList> servers_;
   std::unique_ptr<ConnectionPool> search_pool_;
   std::unique_ptr<ConnectionPool> bind_pool_;
-
-  mutable std::mutex timing_mutex_;
-  std::string timing_reference_;
-  int timing_rank_ = -1;
 };
 
 }  // namespace authd::ldap

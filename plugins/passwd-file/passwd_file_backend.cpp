@@ -170,6 +170,5 @@ Verdict PasswdFileBackend::exists(const Account& account) {
   return table_.load()->find(account) ? Verdict::accept() : Verdict::unknown_name();
 }
 
-std::string PasswdFileBackend::timing_reference() const { return table_.load()->timing_reference(); }
 
 }  // namespace authd::passwd_file

@@ -36,7 +36,6 @@ class PasswdFileBackend final : public Backend {
   bool supports_credentials() const override { return true; }
   Verdict credentials(const Account& account, Secret& stored) override;
   Verdict exists(const Account& account) override;
-  std::string timing_reference() const override;
 
  private:
   struct FileState {

@@ -200,7 +200,7 @@ std::shared_ptr<const PasswordTable> PasswordTable::parse(std::string content, c
     return table;
   }
   const auto slowest = table->read_entries(host, problems);
-  if (slowest) table->timing_reference_ = host.timing_dummy(table->stored_of(table->entries_[*slowest]));
+  if (slowest) host.note_stored(table->stored_of(table->entries_[*slowest]));
   if (const std::size_t duplicates = table->build_index(); duplicates != 0)
     problems.push_back({0, std::to_string(duplicates) + " names appear more than once; the first line of each is used"});
   return table;

@@ -54,14 +54,14 @@ class PasswordTable {
 
   // Parse a file's content. Malformed lines are skipped and reported through
   // `problems`; they never take the other accounts down. `host` identifies
-  // schemes and makes the timing dummy.
+  // schemes and hears of the slowest stored value (HostServices::note_stored),
+  // so that unknown names cost what a wrong password for it costs before
+  // any account was checked.
   static std::shared_ptr<const PasswordTable> parse(std::string content, const HostServices& host,
                                                     std::vector<LoadProblem>& problems);
 
   std::optional<Found> find(const Account& account) const noexcept;
   std::size_t size() const noexcept { return entries_.size(); }
-  // A dummy value of the slowest scheme in the file (see Backend::timing_reference).
-  const std::string& timing_reference() const noexcept { return timing_reference_; }
 
  private:
   PasswordTable() = default;
@@ -79,7 +79,6 @@ class PasswordTable {
   std::string content_;
   std::vector<Entry> entries_;
   std::vector<std::uint64_t> slots_;  // hash tag | entry number + 1; 0 is an empty slot
-  std::string timing_reference_;
 };
 
 }  // namespace authd::passwd_file

@@ -251,30 +251,12 @@ void SqlBackend::database_worked() {
   host_.log(LogLevel::Info, "backend " + name_ + ": database '" + path_ + "' reads again");
 }
 
-void SqlBackend::learn_timing_reference(std::string_view stored) {
-  const auto traits = host_.scheme_of(stored);
-  if (!traits || traits->cost_rank <= reference_rank_.load(std::memory_order_relaxed)) return;
-  // Made outside the lock: a dummy of a slow scheme costs one hash.
-  std::string dummy = host_.timing_dummy(stored);
-  if (dummy.empty()) return;
-  std::lock_guard lock(reference_mutex_);
-  if (traits->cost_rank <= reference_rank_.load(std::memory_order_relaxed)) return;
-  timing_reference_ = std::move(dummy);
-  reference_rank_.store(traits->cost_rank, std::memory_order_relaxed);
-}
-
-std::string SqlBackend::timing_reference() const {
-  std::lock_guard lock(reference_mutex_);
-  return timing_reference_;
-}
-
 Verdict SqlBackend::verify(const Account& account, const Secret& password, std::string_view) {
   Row row;
   const Verdict found = lookup(account, row);
   if (found.kind != VerdictKind::Accept) return found;
   if (!row.unusable.empty()) return Verdict::reject(RejectReason::UnusableSecret, row.unusable);
   if (row.stored.empty()) return Verdict::reject(RejectReason::UnusableSecret, "no stored password (NULL or empty)");
-  learn_timing_reference(row.stored.view());
   // Checked even for a disabled account, so that it costs the time of any other.
   Verdict verdict = host_.check_password(row.stored.view(), password);
   if (!row.enabled && verdict.accepted()) return Verdict::reject(RejectReason::Disabled, "account is disabled");

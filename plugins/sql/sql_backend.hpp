@@ -38,9 +38,10 @@
 //
 // Timing
 // ------
-// The backend cannot list the schemes its rows use, so timing_reference()
-// is a dummy of the slowest scheme it has met since start: an unknown name
-// costs what a wrong password of the slowest account seen so far costs.
+// The backend cannot list the schemes its rows use; every value it checks
+// goes through HostServices::check_password, which learns the slowest scheme
+// met since start: an unknown name costs what a wrong password of the
+// slowest account seen so far costs.
 #pragma once
 
 #include <atomic>
@@ -73,7 +74,6 @@ class SqlBackend final : public Backend {
   bool supports_credentials() const override { return true; }
   Verdict credentials(const Account& account, Secret& stored) override;
   Verdict exists(const Account& account) override;
-  std::string timing_reference() const override;
 
  private:
   // One account's row.
@@ -94,7 +94,6 @@ class SqlBackend final : public Backend {
   // Log the first of a run of database failures, and the recovery after it.
   Verdict database_failed(std::string message);
   void database_worked();
-  void learn_timing_reference(std::string_view stored);
 
   std::string name_;
   std::string path_;
@@ -108,10 +107,6 @@ class SqlBackend final : public Backend {
   std::atomic<bool> failing_{false};
   std::mutex failure_mutex_;
   std::string last_failure_;
-
-  std::atomic<int> reference_rank_{std::numeric_limits<int>::min()};
-  mutable std::mutex reference_mutex_;
-  std::string timing_reference_;
 };
 
 }  // namespace authd::sql

@@ -5,6 +5,7 @@
 
 #include "authd/config.hpp"
 #include "authd/plugin_loader.hpp"
+#include "passwords/registry.hpp"
 #include "engine_harness.hpp"
 
 namespace authd::testing {
@@ -173,6 +174,30 @@ TEST(Config, MissingPasswordFileIsAStartupError) {
   const auto& issue = std::get<std::vector<ConfigIssue>>(routes).front();
   EXPECT_EQ(issue.line, 4);
   EXPECT_NE(issue.message.find("No such file"), std::string::npos);
+}
+
+// Each backend's services learn the schemes of that backend alone: an
+// unknown name on a route costs what a wrong password there costs.
+TEST(Config, EachBackendLearnsItsOwnSlowestScheme) {
+  TempDir dir;
+  const auto& registry = passwords::Registry::instance();
+  const auto fast = dir.file("fast", "a@example.com:" + registry.encode("SSHA", Secret("a")) + "\n");
+  const auto slow = dir.file("slow", "b@example.com:" + registry.encode("SHA512-CRYPT", Secret("b")) + "\n");
+  BackendTypes types;
+  register_builtin_backends(types);
+  auto loaded = load("[[backend]]\nname = \"fast\"\ntype = \"passwd-file\"\npath = \"" + fast + "\"\n"
+                     "[[backend]]\nname = \"slow\"\ntype = \"passwd-file\"\npath = \"" + slow + "\"\n"
+                     "[[route]]\ndomains = [\"*\"]\nbackends = [\"fast\", \"slow\"]\n", types);
+  ASSERT_TRUE(std::holds_alternative<Config>(loaded));
+  Logger logger({"stderr", LogLevel::Error, false});
+  EngineServices services(false, logger);
+  auto built = Routes::build(std::get<Config>(loaded), services);
+  ASSERT_TRUE(std::holds_alternative<Routes>(built));
+  const auto& backends = std::get<Routes>(built).backends();
+  ASSERT_EQ(backends.size(), 2u);
+  EXPECT_TRUE(backends[0]->services->timing_reference().starts_with("{SSHA}"));
+  EXPECT_TRUE(backends[1]->services->timing_reference().starts_with("$6$"));
+  EXPECT_EQ(services.timing_reference(), "");  // the shared services hold none of them
 }
 
 TEST(Config, FileThatCannotBeRead) {
