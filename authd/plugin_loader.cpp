@@ -8,10 +8,10 @@ namespace authd {
 
 std::string check_descriptor(const PluginDescriptor* descriptor) {
   if (descriptor == nullptr) return "its entry point returned no descriptor";
-  if (descriptor->abi_version != plugin_abi_version)
+  if (descriptor->abi_version < plugin_abi_oldest || descriptor->abi_version > plugin_abi_version)
     return "it was built for plugin ABI version " + std::to_string(descriptor->abi_version) +
-           ", this authd speaks version " + std::to_string(plugin_abi_version) +
-           ": rebuild it against this authd's headers";
+           ", this authd speaks versions " + std::to_string(plugin_abi_oldest) + " to " +
+           std::to_string(plugin_abi_version) + ": rebuild it against this authd's headers";
   if (descriptor->descriptor_size != sizeof(PluginDescriptor))
     return "its descriptor has the wrong size (" + std::to_string(descriptor->descriptor_size) +
            " bytes, expected " + std::to_string(sizeof(PluginDescriptor)) + "): rebuild it against this authd's headers";

@@ -159,7 +159,12 @@ struct CreateResult {
 #define AUTHD_PLUGIN_STDLIB "libstdc++/old"
 #endif
 
-inline constexpr std::uint32_t plugin_abi_version = 1;
+// The ABI version a plugin is built for, and the oldest this authd still
+// loads. Version 2 added HostServices::note_stored at the end of its table:
+// a version 1 plugin never calls it and loads here, while an authd that
+// speaks only version 1 refuses a version 2 plugin (which might call it).
+inline constexpr std::uint32_t plugin_abi_version = 2;
+inline constexpr std::uint32_t plugin_abi_oldest = 1;
 
 struct PluginDescriptor {
   std::uint32_t abi_version;       // plugin_abi_version at build time

@@ -34,6 +34,20 @@ TEST(PluginLoader, RefusesAWrongAbiVersion) {
   EXPECT_NE(load_error("broken-wrong-abi").find("built for plugin ABI version 99"), std::string::npos);
 }
 
+// Version 2 added HostServices::note_stored at the end: a version 1 plugin,
+// which never calls it, still loads; a version past this authd's does not.
+TEST(PluginLoader, TakesEveryAbiVersionFromTheOldestItStillSpeaks) {
+  auto descriptor = *std::get<const PluginDescriptor*>(load_plugin(plugin("authd-test-backend")));
+  for (std::uint32_t version = plugin_abi_oldest; version <= plugin_abi_version; ++version) {
+    descriptor.abi_version = version;
+    EXPECT_EQ(check_descriptor(&descriptor), "") << version;
+  }
+  for (std::uint32_t version : {plugin_abi_oldest - 1, plugin_abi_version + 1}) {
+    descriptor.abi_version = version;
+    EXPECT_NE(check_descriptor(&descriptor).find("speaks versions 1 to 2"), std::string::npos) << version;
+  }
+}
+
 TEST(PluginLoader, RefusesAnObjectWithoutEntryPoint) {
   EXPECT_NE(load_error("broken-no-entry").find("no entry point authd_plugin_v1"), std::string::npos);
 }
