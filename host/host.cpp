@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "host/helper/helper_client.hpp"
-#include "pam/os_user.hpp"
-#include "pam/user_template.hpp"
+#include "os/os_user.hpp"
+#include "os/user_template.hpp"
 #include "passwords/registry.hpp"
 
 namespace authd::host {
@@ -309,7 +309,7 @@ Status Host::check_os_user_name(const std::string& domain, const std::string& ac
       for (const auto& name : account.empty() ? store_->accounts(d) : std::vector<std::string>{account})
         accounts.push_back({name, d});
     for (const auto& a : accounts) {
-      const std::string user = templ->expand({a.name, a.domain});
+      const std::string user = templ->expand(a.name, a.domain);
       const auto os = pam::find_os_user(user, error);
       if (!os) return Status::error(ErrorCode::Storage, error);
       if (os->found && os->uid < min_uid)

@@ -7,9 +7,9 @@
 #include "host/store/names.hpp"
 #include "host/store/settings.hpp"
 #include "host/store/store.hpp"
-#include "pam/pam_authenticate.hpp"
-#include "pam/os_user.hpp"
-#include "pam/user_template.hpp"
+#include "os/pam_authenticate.hpp"
+#include "os/os_user.hpp"
+#include "os/user_template.hpp"
 #include "passwords/challenge.hpp"
 #include "passwords/registry.hpp"
 #include "passwords/timing_reference.hpp"
@@ -230,7 +230,7 @@ class LoginPath {
     std::string error;
     const auto templ = pam::UserTemplate::parse(account.text(setting::os_user_name), error);
     if (!templ) return {Check::TempFail, "OSUserName: " + error};
-    const std::string user = templ->expand({address.name, address.domain});
+    const std::string user = templ->expand(address.name, address.domain);
     if (auto refused = os_user_refused(user)) return *refused;
     const pam::PamResult result = pam::authenticate(server_.text(setting::os_password_service), user, request_.secret);
     switch (result.outcome) {

@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "base/ascii.hpp"
-#include "pam/os_user.hpp"
-#include "pam/pam_authenticate.hpp"
-#include "pam/pam_results.hpp"
+#include "os/os_user.hpp"
+#include "os/pam_authenticate.hpp"
+#include "os/pam_results.hpp"
 
 namespace authd::pam {
 
@@ -116,11 +116,11 @@ Verdict PamBackend::verify(const Account& account, const Secret& password, std::
     return Verdict::temp_fail("PAM is busy: max_concurrent = " + std::to_string(max_concurrent_) +
                               " transactions are running already");
   ActiveSlot slot(active_);
-  return to_verdict(pam::authenticate(service_, user_template_.expand(account), password));
+  return to_verdict(pam::authenticate(service_, user_template_.expand(account.name, account.domain), password));
 }
 
 Verdict PamBackend::exists(const Account& account) {
-  const std::string user = user_template_.expand(account);
+  const std::string user = user_template_.expand(account.name, account.domain);
   std::string error;
   const auto found = find_os_user(user, error);
   if (!found) return Verdict::temp_fail(error);

@@ -1,6 +1,6 @@
 // The PAM backend: OS passwords, checked through a PAM service (Linux-PAM).
 //
-// A password check is pam::authenticate (pam_authenticate.hpp) for the OS
+// A password check is pam::authenticate (os/pam_authenticate.hpp) for the OS
 // user that the user_template makes from the account.
 //
 // Every call blocks (a PAM module may sleep about two seconds after a wrong
@@ -25,13 +25,13 @@
 #include <vector>
 
 #include "authd/api/plugin.hpp"
-#include "pam/pam_authenticate.hpp"
-#include "pam/user_template.hpp"
+#include "os/pam_authenticate.hpp"
+#include "os/user_template.hpp"
 
 namespace authd::pam {
 
 // A PAM result as the plugin API's verdict; the status tables of
-// pam_results.hpp as verdicts.
+// os/pam_results.hpp as verdicts.
 Verdict to_verdict(const PamResult& result);
 Verdict authenticate_verdict(int status);
 Verdict account_verdict(int status);

@@ -21,9 +21,9 @@
 #include "authd/log.hpp"
 #include "engine_harness.hpp"
 #include "pam/pam_backend.hpp"
-#include "pam/pam_conversation.hpp"
-#include "pam/pam_results.hpp"
-#include "pam/user_template.hpp"
+#include "os/pam_conversation.hpp"
+#include "os/pam_results.hpp"
+#include "os/user_template.hpp"
 #include "pam_test_env.hpp"
 #include "passwords/registry.hpp"
 #include "protocol/quoting.hpp"
@@ -42,7 +42,7 @@ std::string expand(std::string_view text, std::string_view name, std::string_vie
   std::string error;
   auto parsed = UserTemplate::parse(text, error);
   if (!parsed) return "<refused: " + error + ">";
-  return parsed->expand({name, domain});
+  return parsed->expand(name, domain);
 }
 
 TEST(PamUserTemplate, StarIsTheNameAndDollarDTheDomain) {

@@ -16,7 +16,7 @@
 
 #include <security/pam_appl.h>
 
-#include "authd/api/secret.hpp"
+#include "base/secret.hpp"
 
 namespace authd::pam {
 

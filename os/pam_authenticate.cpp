@@ -1,10 +1,10 @@
-#include "pam/pam_authenticate.hpp"
+#include "os/pam_authenticate.hpp"
 
 #include <security/pam_appl.h>
 
 #include <string_view>
 
-#include "pam/pam_conversation.hpp"
+#include "os/pam_conversation.hpp"
 
 namespace authd::pam {
 

@@ -1,4 +1,4 @@
-#include "pam/user_template.hpp"
+#include "os/user_template.hpp"
 
 #include <algorithm>
 
@@ -31,14 +31,14 @@ std::optional<UserTemplate> UserTemplate::parse(std::string_view text, std::stri
   return UserTemplate(std::string(text), text.find(domain_token) != std::string_view::npos);
 }
 
-std::string UserTemplate::expand(const Account& account) const {
+std::string UserTemplate::expand(std::string_view name, std::string_view domain) const {
   std::string user;
-  user.reserve(text_.size() + account.name.size() + account.domain.size());
+  user.reserve(text_.size() + name.size() + domain.size());
   for (std::size_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '*') {
-      user.append(account.name);
+      user.append(name);
     } else if (text_.compare(i, domain_token.size(), domain_token) == 0) {
-      user.append(account.domain);
+      user.append(domain);
       i += domain_token.size() - 1;
     } else {
       user.push_back(text_[i]);

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "base/secret.hpp"
-#include "pam/pam_results.hpp"
+#include "os/pam_results.hpp"
 
 namespace authd::pam {
 

@@ -1,4 +1,4 @@
-#include "pam/os_user.hpp"
+#include "os/os_user.hpp"
 
 #include <pwd.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "pam/pam_conversation.hpp"
+#include "os/pam_conversation.hpp"
 
 #include <cstdlib>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "pam/pam_results.hpp"
+#include "os/pam_results.hpp"
 
 #include <security/pam_appl.h>
 

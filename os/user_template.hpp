@@ -15,7 +15,6 @@
 #include <string_view>
 #include <utility>
 
-#include "authd/api/plugin.hpp"
 
 namespace authd::pam {
 
@@ -24,7 +23,7 @@ class UserTemplate {
   // nullopt, with `error` saying why, when `text` is not a usable template.
   static std::optional<UserTemplate> parse(std::string_view text, std::string& error);
 
-  std::string expand(const Account& account) const;
+  std::string expand(std::string_view name, std::string_view domain) const;
   bool uses_domain() const noexcept { return uses_domain_; }
   const std::string& text() const noexcept { return text_; }
 
