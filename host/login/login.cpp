@@ -232,6 +232,15 @@ class LoginPath {
     if (!templ) return {Check::TempFail, "OSUserName: " + error};
     const std::string user = templ->expand(address.name, address.domain);
     if (auto refused = os_user_refused(user)) return *refused;
+    const std::int64_t bound = server_.integer(setting::os_password_max_concurrent);
+    const std::int64_t running = service_.pam_active_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    struct Leave {
+      std::atomic<std::int64_t>& active;
+      ~Leave() { active.fetch_sub(1, std::memory_order_acq_rel); }
+    } leave{service_.pam_active_};
+    if (bound > 0 && running > bound)
+      return {Check::TempFail, "OSPasswordMaxConcurrent = " + std::to_string(bound) +
+                                   " OS password checks are running already"};
     const pam::PamResult result = pam::authenticate(server_.text(setting::os_password_service), user, request_.secret);
     switch (result.outcome) {
       case pam::Outcome::Accepted: return {Check::Match, {}};

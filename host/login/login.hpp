@@ -137,6 +137,9 @@ class LoginService {
   std::mutex client_networks_mutex_;
   std::string client_networks_text_;
   std::shared_ptr<const std::vector<IpNetwork>> client_networks_;
+  // PAM transactions running, for OSPasswordMaxConcurrent: one bound across
+  // every login of this host.
+  std::atomic<std::int64_t> pam_active_{0};
   // Relaxed: they are statistics, ordering nothing.
   std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, temp_failed_{0}, address_refused_{0};
 };

@@ -69,6 +69,10 @@ std::vector<HostSettingSpec> make_specs() {
        "OS passwords are never checked for OS users with a lower uid (root, system accounts); set on the host's "
        "command line only",
        0, 4294967295LL, true, false, true},
+      {setting::os_password_max_concurrent, K::Integer, L::Server, "0",
+       "the most OS password checks (PAM transactions) at once, across every login; past it a login that needs "
+       "one is a temporary failure at once, so that a slow or stuck PAM stack holds no more threads; 0: no bound",
+       0, 1024},
       {setting::failure_answer_time, K::Duration, L::Server, "500ms",
        "with HideUnknownAccounts, a rejection is answered no sooner than this after the request (0 to 1m)", 0,
        60000},

@@ -67,6 +67,7 @@ inline constexpr std::string_view external_timeout = "ExternalTimeout";
 inline constexpr std::string_view os_password_service = "OSPasswordService";
 inline constexpr std::string_view failure_answer_time = "FailureAnswerTime";
 inline constexpr std::string_view os_user_min_uid = "OSUserMinUID";
+inline constexpr std::string_view os_password_max_concurrent = "OSPasswordMaxConcurrent";
 }  // namespace setting
 
 // Every setting, in the order listings show them.

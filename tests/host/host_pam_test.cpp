@@ -1,6 +1,9 @@
 // OS passwords in the login path, through PAM under pam_wrapper (the PAM
 // world of tests/plugins/pam: pam_matrix checks passwords against a passdb
 // file of the test's own, nss_wrapper knows the OS users).
+#include <chrono>
+#include <thread>
+
 #include "host_test_support.hpp"
 
 #include "pam_test_env.hpp"
@@ -78,6 +81,28 @@ TEST_F(OsPassword, APamFaultIsTemporaryAndNotCounted) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(login("joe@example.com", "os pass").why, RejectWhy::Unavailable);
   EXPECT_FALSE(host->store().lockout("joe@example.com"));
   ASSERT_TRUE(set(*host, {}, "OSPasswordService", pam_env::service::matrix).ok());
+  EXPECT_EQ(login("joe@example.com", "os pass").status, LoginStatus::Accepted);
+}
+
+// One bound on PAM transactions across every login: a slow stack (pam_faildelay,
+// 1 s after a failure) holds one, and a second login at the same time is a
+// temporary failure at once instead of another blocked thread.
+TEST_F(OsPassword, OneBoundOnPamTransactionsAcrossLogins) {
+  ASSERT_TRUE(set(*host, {}, "OSPasswordService", pam_env::service::slow).ok());
+  ASSERT_TRUE(set(*host, {}, "OSPasswordMaxConcurrent", "1").ok());
+  ASSERT_TRUE(set(*host, {}, "HideUnknownAccounts", "false").ok());
+  LoginResult first;
+  std::thread slow([&] { first = login("joe@example.com", "wrong"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto second = login("ann@example.com", "wrong");
+  slow.join();
+  // Whichever reached PAM first holds the place for its 1 s delay.
+  const LoginResult& checked = first.status == LoginStatus::Rejected ? first : second;
+  const LoginResult& turned_away = first.status == LoginStatus::Rejected ? second : first;
+  EXPECT_EQ(checked.status, LoginStatus::Rejected) << checked.detail;
+  EXPECT_EQ(turned_away.status, LoginStatus::TempFail) << turned_away.detail;
+  EXPECT_NE(turned_away.detail.find("OSPasswordMaxConcurrent = 1"), std::string::npos) << turned_away.detail;
+  // Once it is done, the place is free again.
   EXPECT_EQ(login("joe@example.com", "os pass").status, LoginStatus::Accepted);
 }
 
