@@ -45,6 +45,7 @@ struct Checked {
   std::optional<T> value;
   std::string error;  // when there is no value: what is wrong and what to do
   std::vector<std::string> warnings;  // accepted, but the administrator should know
+  bool missing = false;  // the error is that something needed is not there (no key, no certificate)
 
   bool ok() const noexcept { return value.has_value(); }
   static Checked failure(std::string why) {
