@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "host/helper/helper_client.hpp"
+#include "host/host_internal.hpp"
+#include "host/store/private_files.hpp"
 #include "os/os_user.hpp"
 #include "os/user_template.hpp"
 #include "passwords/registry.hpp"
@@ -16,50 +18,13 @@ namespace authd::host {
 
 namespace fs = std::filesystem;
 
+using internal::guarded;
+using internal::invalid_address;
+using internal::invalid_domain;
+
 namespace {
 
 constexpr const char* meta_main_domain = "main_domain";
-
-Status invalid_address(std::string_view raw) {
-  return Status::error(ErrorCode::InvalidName,
-                       "'" + std::string(raw) + "' is not an account address: name@domain, the name of 1 to 64 "
-                       "of a-z 0-9 . _ - and the domain of DNS labels");
-}
-
-Status invalid_domain(std::string_view raw) {
-  return Status::error(ErrorCode::InvalidName, "'" + std::string(raw) +
-                                                   "' is not a domain name: DNS labels of a-z 0-9 and '-', "
-                                                   "joined by '.'");
-}
-
-// Runs `body`, turning faults of the data directory into a Status.
-template <typename F>
-Status guarded(F&& body) {
-  try {
-    return body();
-  } catch (const StoreError& e) {
-    return Status::error(ErrorCode::Storage, e.what());
-  } catch (const AccessFileError& e) {
-    return Status::error(ErrorCode::CorruptRights, e.what());
-  } catch (const fs::filesystem_error& e) {
-    return Status::error(ErrorCode::Storage, e.what());
-  }
-}
-
-// Every directory from `base` down to `path` that is missing, made 0700
-// whatever the umask.
-void create_private_directories(const fs::path& base, const fs::path& path) {
-  fs::path at = base;
-  for (const auto& part : path.lexically_relative(base)) {
-    at /= part;
-    if (fs::is_directory(at)) continue;
-    // Made with mode 0700 (never wider, whatever the umask), so that a
-    // process killed right here leaves nothing open to others.
-    if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST)
-      throw fs::filesystem_error("cannot create directory", at, std::error_code(errno, std::generic_category()));
-    fs::permissions(at, fs::perms::owner_all, fs::perm_options::replace);
-  }
-}
 
 // Refuses a data directory that others may read: it holds passwords.
 void check_private(const fs::path& dir) {
@@ -127,7 +92,8 @@ Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, 
       detail_log_(std::move(detail_log)),
       login_service_(
           *store_, [this](const Effective& server) { return helper(server); },
-          [this](std::string_view line) { this->log(line); }) {}
+          [this](std::string_view line) { this->log(line); }),
+      pki_(dir_, main_domain_) {}
 
 LoginResult Host::login(const LoginRequest& request) { return login_service_.login(request); }
 
@@ -336,6 +302,7 @@ Status Host::create_domain_files(const std::string& domain, const AccessTable& r
   const fs::path file = access_file(domain);
   create_private_directories(dir_, file.parent_path());
   write_access_file(file, domain, rights);
+  pki_.forget_domain(domain);
   return Status::success();
 }
 
@@ -586,9 +553,13 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
   }
   // Every change is checked before any is written.
   std::vector<std::pair<std::string, std::optional<std::string>>> normalised;
+  std::vector<std::string> warnings;
   for (const auto& [name, value] : changes) {
     const auto* spec = find_setting(name);
-    if (spec == nullptr) return Status::error(ErrorCode::InvalidValue, "no setting is called '" + name + "'");
+    if (spec == nullptr) {
+      if (auto why = obsolete_setting(name)) return Status::error(ErrorCode::InvalidValue, *why);
+      return Status::error(ErrorCode::InvalidValue, "no setting is called '" + name + "'");
+    }
     if (spec->local_only && origin != ChangeOrigin::CommandLine)
       return Status::error(ErrorCode::PermissionDenied,
                            name + " decides which program or OS account checks passwords: it is set on the "
@@ -616,6 +587,19 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
     if (spec->name == setting::os_user_name) {
       if (Status s = check_os_user_name(scope.domain, scope.account, *text, origin); !s.ok()) return s;
     }
+    if (spec->name == setting::client_certificate_issuer && !text->empty()) {
+      const Status s = guarded([&] {
+        if (pki_.trusts_subject(scope.domain, *text)) return Status::success();
+        return Status::error(ErrorCode::InvalidValue,
+                             name + ": no trusted certificate " +
+                                 (scope.domain.empty() ? "of the server" : "of " + scope.domain + " or the server") +
+                                 " has the subject '" + *text + "'; add the issuer's certificate first (authhost "
+                                 "pki trust add" + (scope.domain.empty() ? "" : " --domain " + scope.domain) +
+                                 " FILE) and give its subject as pki trust list prints it");
+      });
+      if (!s.ok()) return s;
+    }
+    if (auto warning = setting_warning(*spec, *text); !warning.empty()) warnings.push_back(std::move(warning));
     normalised.emplace_back(name, std::move(*text));
   }
   for (const auto& [name, value] : changes) {
@@ -623,7 +607,7 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
       if (Status s = require_covers_scope(caller, scope.domain); !s.ok()) return s;
     }
   }
-  return transact([&](StoreWriter& w) {
+  Status result = transact([&](StoreWriter& w) {
     if (!scope.domain.empty() && !w.domain_exists(scope.domain))
       return Status::error(ErrorCode::NotFound, "no domain " + scope.domain);
     if (!scope.account.empty() && !w.account_exists(scope.domain, scope.account))
@@ -636,6 +620,8 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
     }
     return Status::success();
   });
+  if (result.ok()) result.warnings = std::move(warnings);
+  return result;
 }
 
 Result<RightSet> Host::get_rights(const Address& caller, std::string_view raw) {

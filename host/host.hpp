@@ -53,6 +53,7 @@
 #include "host/login/client_addresses.hpp"
 #include "host/login/lockout.hpp"
 #include "host/login/login.hpp"
+#include "host/pki/pki.hpp"
 #include "host/store/names.hpp"
 #include "host/store/settings.hpp"
 #include "host/store/store.hpp"
@@ -77,10 +78,13 @@ std::string_view error_code_name(ErrorCode code) noexcept;
 struct Status {
   ErrorCode code = ErrorCode::Ok;
   std::string message;
+  // Done, but the administrator should know (an expired certificate set,
+  // a deprecated TLS version allowed): shown after the answer.
+  std::vector<std::string> warnings;
 
   bool ok() const noexcept { return code == ErrorCode::Ok; }
   static Status success() { return {}; }
-  static Status error(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+  static Status error(ErrorCode code, std::string message) { return {code, std::move(message), {}}; }
 };
 
 template <typename T>
@@ -187,7 +191,53 @@ class Host {
   // CanMonitorServer.
   Result<HostStatistics> statistics(const Address& caller);
 
-  // For the login path and tests.
+  // PKI (pki/pki.hpp). A domain's key, certificates, chain and trusted set
+  // need the right to change that domain; the server-wide trusted set and
+  // the test certificate need CanModifyServerSettings (reading them also
+  // CanMonitorServer). A trusted set decides which client certificates log
+  // accounts in: changing one also needs every right held by an account it
+  // reaches (require_covers_scope), as the settings that decide logins do.
+  // Warnings come in the status's warnings.
+  Result<pki::KeyReport> pki_generate_key(const Address& caller, std::string_view domain, pki::KeyType type);
+  Result<pki::KeyReport> pki_import_key(const Address& caller, std::string_view domain, std::string_view pem);
+  Status pki_remove_key(const Address& caller, std::string_view domain);
+  // The private key leaves the host on its own command line only.
+  Result<Secret> pki_export_key(const Address& caller, std::string_view domain, ChangeOrigin origin);
+  Result<pki::CertificateView> pki_self_sign(const Address& caller, std::string_view domain,
+                                             const pki::CertificateAttributes& attributes, int days);
+  Result<std::string> pki_signing_request(const Address& caller, std::string_view domain,
+                                          const pki::CertificateAttributes& attributes);
+  Result<pki::CertificateView> pki_set_certificate(const Address& caller, std::string_view domain,
+                                                   std::string_view pem);
+  Result<pki::CertificateView> pki_refresh_certificate(const Address& caller, std::string_view domain, int days);
+  Status pki_remove_certificate(const Address& caller, std::string_view domain);
+  Result<std::vector<pki::CertificateView>> pki_set_chain(const Address& caller, std::string_view domain,
+                                                          std::string_view pem);
+  Status pki_remove_chain(const Address& caller, std::string_view domain);
+  struct PkiOverview {
+    std::string mode;  // the domain's PKIMode
+    pki::DomainState state;
+  };
+  Result<PkiOverview> pki_show(const Address& caller, std::string_view domain);
+  Result<std::string> pki_export_certificate(const Address& caller, std::string_view domain, bool with_chain);
+  // PKIMode of the domain (the same as update_settings with it).
+  Status pki_set_mode(const Address& caller, std::string_view domain, std::string_view mode);
+  // `domain` "" is the server-wide set.
+  Result<std::vector<pki::CertificateView>> pki_trusted(const Address& caller, std::string_view domain);
+  Result<std::vector<pki::CertificateView>> pki_trust_add(const Address& caller, std::string_view domain,
+                                                          std::string_view pem);
+  Result<pki::CertificateView> pki_trust_remove(const Address& caller, std::string_view domain,
+                                                std::string_view which);
+  Result<std::optional<pki::CertificateView>> pki_test_certificate(const Address& caller);
+  // The certificates in use that end within `days` (CanMonitorServer).
+  Result<std::vector<pki::CheckFinding>> pki_check(const Address& caller, int days);
+  // The test certificate made anew, valid 30 days: by a caller with
+  // CanModifyServerSettings, and by a server at its start.
+  Result<pki::CertificateView> pki_refresh_test_certificate(const Address& caller);
+  Result<pki::CertificateView> refresh_test_certificate();
+
+  // For the login path, the fronts and tests.
+  pki::Pki& pki() noexcept { return pki_; }
   Store& store() noexcept { return *store_; }
   Effective effective(const std::string& domain, const std::string& account);
 
@@ -215,6 +265,9 @@ class Host {
   // data directory (thrown inside) roll it back and become a Status. A body
   // that refuses does so before it writes anything.
   Status transact(const std::function<Status(StoreWriter&)>& body);
+  // For the PKI operations: `raw` as a canonical domain that exists, after
+  // the caller's right to change (or read) it is checked.
+  Status pki_domain(const Address& caller, std::string_view raw, std::string& domain, bool for_reading);
   // Encoded as the account's PasswordEncryption says, on an account that exists.
   Status store_password(const Address& address, const Secret& password);
   std::optional<std::string> encode_password(const std::string& domain, const std::string& account,
@@ -230,6 +283,7 @@ class Host {
   Logger log_;
   Logger detail_log_;
   LoginService login_service_;
+  pki::Pki pki_;
   std::mutex helper_mutex_;
   std::shared_ptr<HelperClient> helper_;
   std::string helper_command_;

@@ -5,6 +5,8 @@
 //   authhost --data DIR domain|account|settings|rights|unlock ...
 //                                                         local administration, as --as (default
 //                                                         postmaster@<main domain>), with its rights
+//   authhost --data DIR pki ...                           keys, certificates, chains, trusted certificates
+//                                                         (cli/pki_commands.hpp, docs/pki.md)
 //   authhost --data DIR serve [--port N] [--listen ADDR]  the administration interface (admin_server.hpp)
 //   authhost admin --connect HOST:PORT --user NAME@DOMAIN [COMMAND ARGS...]
 //                                                         its client (admin_client.hpp)
@@ -23,6 +25,7 @@
 
 #include "host/admin/admin_client.hpp"
 #include "host/admin/admin_server.hpp"
+#include "host/cli/pki_commands.hpp"
 #include "host/login/client_addresses.hpp"
 #include "host/host.hpp"
 #include "host/helper/replay.hpp"
@@ -73,6 +76,7 @@ bool read_secret_line(authd::Secret& out) {
 }
 
 int report(const Status& status) {
+  for (const auto& w : status.warnings) std::cerr << "authhost: warning: " << w << "\n";
   if (status.ok()) return 0;
   std::cerr << "authhost: " << error_code_name(status.code) << ": " << status.message << "\n";
   return 1;
@@ -196,6 +200,9 @@ int run_serve(const Common& common, const ServeOptions& o) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   auto host = Host::open(common.data, log_line, common.verbose ? Host::Logger(log_line) : Host::Logger());
+  // Valid 30 days from this start (docs/pki.md).
+  if (const auto test = host->refresh_test_certificate(); !test.ok())
+    log_line("cannot make the test certificate: " + test.status.message);
   admin::ServerOptions options;
   if (!o.listen.empty()) options.listen = o.listen;
   options.port = static_cast<std::uint16_t>(o.port);
@@ -262,6 +269,7 @@ struct CommandLine {
   CLI::App* unlock_cmd = nullptr;
   CLI::App* serve_cmd = nullptr;
   CLI::App* admin_cmd = nullptr;
+  cli::PkiCommandLine pki{};
 };
 
 // replay, init, login, serve and admin: the commands that are programs of their own.
@@ -373,6 +381,7 @@ int run_local(const CommandLine& c) {
   auto host = open_host(c.common);
   const auto caller = caller_of(c.common, *host);
   if (!caller) return 1;
+  if (cli::pki_parsed(c.pki)) return cli::run_pki(*host, *caller, c.pki);
   if (c.domain_create->parsed()) return report(host->create_domain(*caller, c.domain_name));
   if (c.domain_delete->parsed()) return report(host->delete_domain(*caller, c.domain_name));
   if (c.domain_list->parsed()) {
@@ -455,6 +464,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", c.common.verbose, "log what the host does to standard error");
   add_program_commands(app, c);
   add_local_commands(app, c);
+  cli::add_pki_commands(app, c.pki);
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -1,6 +1,7 @@
 #include "host/admin/admin_protocol.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 
 #include "base/ascii.hpp"
@@ -278,6 +279,24 @@ std::string_view what_is_missing(Verb verb, std::size_t position) {
       return position == 0 ? "the account address (name@domain)"
                            : "the rights ((CanModifyUserAccounts,CanMonitorServer), or () for none)";
     case Verb::UpdateServerSettings: return "at least one setting ({NAME=VALUE;})";
+    case Verb::GenerateDomainKey:
+    case Verb::RemoveDomainKey:
+    case Verb::SelfSignDomainCertificate:
+    case Verb::MakeDomainCsr:
+    case Verb::RefreshDomainCertificate:
+    case Verb::RemoveDomainCertificate:
+    case Verb::RemoveDomainCaChain:
+    case Verb::ExportDomainCertificate: return "the domain";
+    case Verb::ImportDomainKey: return position == 0 ? "the domain" : "the private key (one quoted string of PEM text)";
+    case Verb::SetDomainCertificate:
+    case Verb::SetDomainCaChain:
+    case Verb::AddDomainTrustedCert:
+      return position == 0 ? "the domain" : "the certificates (one quoted string of PEM text)";
+    case Verb::AddServerTrustedCert: return "the certificates (one quoted string of PEM text)";
+    case Verb::RemoveDomainTrustedCert:
+      return position == 0 ? "the domain" : "the serial number or SHA-256 fingerprint";
+    case Verb::RemoveServerTrustedCert: return "the serial number or SHA-256 fingerprint";
+    case Verb::SetDomainPkiMode: return position == 0 ? "the domain" : "the mode (disabled, test or enabled)";
     default: return "the account address (name@domain)";
   }
 }
@@ -348,6 +367,28 @@ const std::vector<VerbInfo>& verbs() {
       {Verb::UpdateDomainSettings, "UPDATEDOMAINSETTINGS", "[domain] {settings}", false},
       {Verb::UnlockAccount, "UNLOCKACCOUNT", "name@domain", false},
       {Verb::GetStatistics, "GETSTATISTICS", "", false},
+      {Verb::GetDomainPki, "GETDOMAINPKI", "[domain]", false},
+      {Verb::GenerateDomainKey, "GENERATEDOMAINKEY", "domain [rsa-2048|rsa-3072|rsa-4096|ec-p256|ec-p384]", false},
+      {Verb::ImportDomainKey, "IMPORTDOMAINKEY", "domain \"PEM private key\"", false},
+      {Verb::RemoveDomainKey, "REMOVEDOMAINKEY", "domain", false},
+      {Verb::SelfSignDomainCertificate, "SELFSIGNDOMAINCERTIFICATE", "domain [{attributes}]", false},
+      {Verb::MakeDomainCsr, "MAKEDOMAINCSR", "domain [{attributes}]", false},
+      {Verb::SetDomainCertificate, "SETDOMAINCERTIFICATE", "domain \"PEM certificate\"", false},
+      {Verb::RefreshDomainCertificate, "REFRESHDOMAINCERTIFICATE", "domain [days]", false},
+      {Verb::RemoveDomainCertificate, "REMOVEDOMAINCERTIFICATE", "domain", false},
+      {Verb::SetDomainCaChain, "SETDOMAINCACHAIN", "domain \"PEM certificates\"", false},
+      {Verb::RemoveDomainCaChain, "REMOVEDOMAINCACHAIN", "domain", false},
+      {Verb::ExportDomainCertificate, "EXPORTDOMAINCERTIFICATE", "domain [CHAIN]", false},
+      {Verb::SetDomainPkiMode, "SETDOMAINPKIMODE", "domain disabled|test|enabled", false},
+      {Verb::GetServerTrustedCerts, "GETSERVERTRUSTEDCERTS", "", false},
+      {Verb::AddServerTrustedCert, "ADDSERVERTRUSTEDCERT", "\"PEM certificates\"", false},
+      {Verb::RemoveServerTrustedCert, "REMOVESERVERTRUSTEDCERT", "serial|fingerprint", false},
+      {Verb::GetDomainTrustedCerts, "GETDOMAINTRUSTEDCERTS", "[domain]", false},
+      {Verb::AddDomainTrustedCert, "ADDDOMAINTRUSTEDCERT", "domain \"PEM certificates\"", false},
+      {Verb::RemoveDomainTrustedCert, "REMOVEDOMAINTRUSTEDCERT", "domain serial|fingerprint", false},
+      {Verb::CheckPki, "CHECKPKI", "[days]", false},
+      {Verb::GetTestCertificate, "GETTESTCERTIFICATE", "", false},
+      {Verb::RefreshTestCertificate, "REFRESHTESTCERTIFICATE", "", false},
   };
   return all;
 }
@@ -509,6 +550,9 @@ class CommandReader {
   bool read_set_account_password();
   bool read_set_account_rights();
   bool read_update_domain_settings();
+  bool take_days(std::size_t position);
+  bool take_attributes(std::size_t position);
+  bool take_key_pem(std::size_t position);
 
   const VerbInfo& info_;
   std::string_view own_domain_;
@@ -580,6 +624,46 @@ bool CommandReader::read_verb_arguments() {
     case Verb::SetAccountRights: return read_set_account_rights();
     case Verb::UpdateServerSettings: return take_settings(0, false);
     case Verb::UpdateDomainSettings: return read_update_domain_settings();
+    case Verb::GetDomainPki:
+    case Verb::GetDomainTrustedCerts: return take_domain(0, true);
+    case Verb::GenerateDomainKey:
+      if (!take_domain(0, false)) return false;
+      if (next_ >= args_.size()) {
+        command_.argument = std::string(pki::key_type_name(pki::default_key_type));
+        return true;
+      }
+      if (!take_string(1, command_.argument)) return false;
+      if (!pki::parse_key_type(command_.argument))
+        return fail("'" + printable(command_.argument, 40) + "' is not a key type: rsa-2048, rsa-3072, rsa-4096, "
+                    "ec-p256 or ec-p384", false);
+      return true;
+    case Verb::ImportDomainKey: return take_domain(0, false) && take_key_pem(1);
+    case Verb::RemoveDomainKey:
+    case Verb::RemoveDomainCertificate:
+    case Verb::RemoveDomainCaChain: return take_domain(0, false);
+    case Verb::SelfSignDomainCertificate:
+    case Verb::MakeDomainCsr: return take_domain(0, false) && (next_ >= args_.size() || take_attributes(1));
+    case Verb::SetDomainCertificate:
+    case Verb::SetDomainCaChain:
+    case Verb::AddDomainTrustedCert:
+    case Verb::RemoveDomainTrustedCert:
+    case Verb::SetDomainPkiMode: return take_domain(0, false) && take_string(1, command_.argument);
+    case Verb::RefreshDomainCertificate: return take_domain(0, false) && (next_ >= args_.size() || take_days(1));
+    case Verb::ExportDomainCertificate:
+      if (!take_domain(0, false)) return false;
+      if (next_ < args_.size()) {
+        if (!args_[next_].is_string() || !equal_ignoring_case(args_[next_].text, "CHAIN"))
+          return fail("the only word after the domain is CHAIN");
+        command_.with_chain = true;
+        ++next_;
+      }
+      return true;
+    case Verb::AddServerTrustedCert:
+    case Verb::RemoveServerTrustedCert: return take_string(0, command_.argument);
+    case Verb::CheckPki: return next_ >= args_.size() || take_days(0);
+    case Verb::GetServerTrustedCerts:
+    case Verb::GetTestCertificate:
+    case Verb::RefreshTestCertificate: return true;
   }
   return true;
 }
@@ -714,6 +798,86 @@ bool CommandReader::read_set_account_rights() {
   return true;
 }
 
+bool CommandReader::take_days(std::size_t position) {
+  std::string text;
+  if (!take_string(position, text)) return false;
+  int days = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), days);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || days < 0 || days > 3650)
+    return fail("'" + printable(text, 20) + "' is not a number of days (0 to 3650)", false);
+  command_.days = days;
+  return true;
+}
+
+// A private key is a secret: kept in `password`, wiped, never quoted back.
+bool CommandReader::take_key_pem(std::size_t position) {
+  if (next_ >= args_.size()) return missing(position);
+  if (!args_[next_].is_string())
+    return fail(quoting_position(next_ + 1, "the key is one quoted string of PEM text"));
+  command_.password = Secret(args_[next_].text);
+  wipe(args_[next_]);
+  command_.has_password = true;
+  ++next_;
+  return true;
+}
+
+// {CommonName=...; AltNames=(a,b) or "a,b"; Country; Province; City;
+// Organization; Unit; Contact; Days}, names without regard to case.
+bool CommandReader::take_attributes(std::size_t position) {
+  if (next_ >= args_.size()) return missing(position);
+  if (args_[next_].kind != Value::Kind::Dictionary)
+    return fail(quoting_position(next_ + 1, "the attributes are one {Name=value;} dictionary"));
+  auto& a = command_.attributes;
+  for (const auto& [key, value] : args_[next_].entries) {
+    if (equal_ignoring_case(key, "AltNames")) {
+      std::vector<std::string> names;
+      if (value.kind == Value::Kind::Array) {
+        for (const auto& item : value.items) {
+          if (!item.is_string()) return fail("AltNames holds strings", false);
+          names.push_back(item.text);
+        }
+      } else if (value.is_string()) {
+        std::string_view rest = value.text;
+        while (!rest.empty()) {
+          const auto comma = rest.find(',');
+          std::string_view item = rest.substr(0, comma);
+          while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+          while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+          names.emplace_back(item);
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+      } else {
+        return fail("AltNames is a string or an array", false);
+      }
+      a.alt_names = std::move(names);
+      continue;
+    }
+    if (!value.is_string()) return fail("the attribute " + printable(key, 40) + " is a string", false);
+    if (equal_ignoring_case(key, "CommonName")) a.common_name = value.text;
+    else if (equal_ignoring_case(key, "Country")) a.country = value.text;
+    else if (equal_ignoring_case(key, "Province")) a.province = value.text;
+    else if (equal_ignoring_case(key, "City")) a.city = value.text;
+    else if (equal_ignoring_case(key, "Organization")) a.organization = value.text;
+    else if (equal_ignoring_case(key, "Unit")) a.unit = value.text;
+    else if (equal_ignoring_case(key, "Contact")) a.contact = value.text;
+    else if (equal_ignoring_case(key, "Days")) {
+      int days = 0;
+      const auto& t = value.text;
+      const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), days);
+      if (t.empty() || ec != std::errc() || end != t.data() + t.size() || days < 1 || days > 3650)
+        return fail("Days is a number of days", false);
+      command_.days = days;
+    } else {
+      return fail("no certificate attribute is called '" + printable(key, 40) +
+                      "' (CommonName, AltNames, Country, Province, City, Organization, Unit, Contact, Days)",
+                  false);
+    }
+  }
+  ++next_;
+  return true;
+}
+
 // The domain may be left out only before a dictionary, where it cannot be
 // mistaken for a setting.
 bool CommandReader::read_update_domain_settings() {
@@ -748,7 +912,11 @@ Answer temporary(std::string text) { return {Code::Temporary, std::move(text), s
 Answer with_data(Value data) { return {Code::Ok, "OK", std::move(data), false}; }
 
 Answer from_status(const Status& status) {
-  if (status.ok()) return ok();
+  if (status.ok()) {
+    std::string text = "OK";
+    for (const auto& w : status.warnings) text += "; warning: " + w;
+    return ok(std::move(text));
+  }
   std::string text = std::string(error_code_name(status.code)) + ": " + status.message;
   // A database that is locked or cannot be written now may work later; the
   // rest will not change by trying again.

@@ -38,12 +38,14 @@
 
 #include "authd/api/secret.hpp"
 #include "host/host.hpp"
+#include "host/pki/certificates.hpp"
 
 namespace authd::host::admin {
 
 // A line longer than this (its line end not counted) is answered 500 and
-// the connection closed: nothing legitimate comes near it.
-inline constexpr std::size_t max_line_length = 8192;
+// the connection closed: nothing legitimate comes near it (the longest is a
+// PEM chain of pki::max_pem_input bytes, quoted).
+inline constexpr std::size_t max_line_length = 2 * pki::max_pem_input + 4096;
 // Arrays and dictionaries nested deeper than this are refused.
 inline constexpr int max_nesting = 16;
 
@@ -104,6 +106,29 @@ enum class Verb {
   UpdateDomainSettings,
   UnlockAccount,
   GetStatistics,
+  // PKI (docs/admin-protocol.md, docs/pki.md).
+  GetDomainPki,
+  GenerateDomainKey,
+  ImportDomainKey,
+  RemoveDomainKey,
+  SelfSignDomainCertificate,
+  MakeDomainCsr,
+  SetDomainCertificate,
+  RefreshDomainCertificate,
+  RemoveDomainCertificate,
+  SetDomainCaChain,
+  RemoveDomainCaChain,
+  ExportDomainCertificate,
+  SetDomainPkiMode,
+  GetServerTrustedCerts,
+  AddServerTrustedCert,
+  RemoveServerTrustedCert,
+  GetDomainTrustedCerts,
+  AddDomainTrustedCert,
+  RemoveDomainTrustedCert,
+  CheckPki,
+  GetTestCertificate,
+  RefreshTestCertificate,
 };
 
 struct VerbInfo {
@@ -128,6 +153,12 @@ struct Command {
   bool remove_password = false;  // Password=default in a settings dictionary
   SettingChanges changes;  // UPDATE*SETTINGS, CREATEACCOUNT's and CREATEDOMAIN's settings
   RightSet rights;         // SETACCOUNTRIGHTS
+  // PKI: a certificate's or chain's PEM, a serial number or fingerprint, a
+  // PKI mode, a key type (IMPORTDOMAINKEY's key is in `password`: a secret).
+  std::string argument;
+  pki::CertificateAttributes attributes;  // SELFSIGNDOMAINCERTIFICATE, MAKEDOMAINCSR
+  int days = 0;                           // 0: the default
+  bool with_chain = false;                // EXPORTDOMAINCERTIFICATE ... CHAIN
 };
 
 struct Parsed {

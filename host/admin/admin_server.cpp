@@ -206,6 +206,28 @@ Answer Session::run(const Command& c) {
     case Verb::UpdateDomainSettings: return from_status(host_.update_settings(me, {c.domain, ""}, c.changes));
     case Verb::UnlockAccount: return from_status(host_.unlock(me, c.address));
     case Verb::GetStatistics: return statistics();
+    case Verb::GetDomainPki:
+    case Verb::GenerateDomainKey:
+    case Verb::ImportDomainKey:
+    case Verb::RemoveDomainKey:
+    case Verb::SelfSignDomainCertificate:
+    case Verb::MakeDomainCsr:
+    case Verb::SetDomainCertificate:
+    case Verb::RefreshDomainCertificate:
+    case Verb::RemoveDomainCertificate:
+    case Verb::SetDomainCaChain:
+    case Verb::RemoveDomainCaChain:
+    case Verb::ExportDomainCertificate:
+    case Verb::SetDomainPkiMode:
+    case Verb::GetServerTrustedCerts:
+    case Verb::AddServerTrustedCert:
+    case Verb::RemoveServerTrustedCert:
+    case Verb::GetDomainTrustedCerts:
+    case Verb::AddDomainTrustedCert:
+    case Verb::RemoveDomainTrustedCert:
+    case Verb::CheckPki:
+    case Verb::GetTestCertificate:
+    case Verb::RefreshTestCertificate: return run_pki(c);
     case Verb::User:
     case Verb::Pass:
     case Verb::Quit:

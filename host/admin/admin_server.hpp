@@ -78,6 +78,8 @@ class Session {
   Answer update_account_settings(const Command& command);
   Answer create_domain(const Command& command);
   Answer statistics();
+  // The PKI verbs (admin_pki.cpp).
+  Answer run_pki(const Command& command);
 
   Host& host_;
   std::string client_address_;

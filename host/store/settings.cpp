@@ -1,5 +1,7 @@
 #include "host/store/settings.hpp"
 
+#include <openssl/opensslconf.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -76,6 +78,29 @@ std::vector<HostSettingSpec> make_specs() {
       {setting::failure_answer_time, K::Duration, L::Server, "500ms",
        "with HideUnknownAccounts, a rejection is answered no sooner than this after the request (0 to 1m)", 0,
        60000},
+      {setting::pki_mode, K::Choice, L::Domain, "disabled",
+       "the domain's PKI: disabled (no TLS for it), test (the server-wide test key and certificate) or enabled "
+       "(its own key, certificate and chain: authhost pki)",
+       0, INT64_MAX, true, false, false, false, "disabled|test|enabled"},
+      {setting::client_certificate_issuer, K::String, L::Domain, "",
+       "ask TLS clients of the domain for a certificate issued by the trusted certificate with this subject (as "
+       "authhost pki trust list prints it); the certificate then logs its account in. Empty: ask for none",
+       0, INT64_MAX, true, false, false, true},
+      {setting::client_certificate_required, K::Boolean, L::Domain, "false",
+       "with ClientCertificateIssuer, refuse TLS clients of the domain that present no valid certificate"},
+      {setting::tls_oldest_accepted, K::Choice, L::Server, "TLS1.2",
+       "the oldest TLS version the fronts accept (TLS1.0 and TLS1.1 are deprecated, RFC 8996)", 0, INT64_MAX, true,
+       false, false, false, "TLS1.0|TLS1.1|TLS1.2|TLS1.3"},
+      {setting::tls_process_target_domain, K::Boolean, L::Server, "true",
+       "pick the domain (its certificate) by the name a TLS client asks for (SNI)"},
+      {setting::tls_session_time_to_live, K::Duration, L::Server, "5m",
+       "how long a TLS session stays cached for resumption after its last connection (0 to 24h; 0: none)", 0,
+       24LL * 3600 * 1000},
+      {setting::tls_abort_on_wrong_client_certificate, K::Boolean, L::Server, "false",
+       "end the TLS handshake when a client sends an invalid certificate (otherwise it is ignored)"},
+      {setting::tls_log_level, K::Choice, L::Server, "problems",
+       "what the TLS layer logs: none, major, problems, low or all", 0, INT64_MAX, true, false, false, false,
+       "none|major|problems|low|all"},
   };
 }
 
@@ -83,6 +108,40 @@ std::optional<bool> parse_boolean(std::string_view text) {
   const std::string v = lower_ascii(text);
   if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
   if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  return std::nullopt;
+}
+
+// Whether this OpenSSL build has the TLS version ("TLS1.0" ... "TLS1.3").
+bool tls_version_available(std::string_view version) {
+#ifdef OPENSSL_NO_TLS1
+  if (version == "TLS1.0") return false;
+#endif
+#ifdef OPENSSL_NO_TLS1_1
+  if (version == "TLS1.1") return false;
+#endif
+#ifdef OPENSSL_NO_TLS1_3
+  if (version == "TLS1.3") return false;
+#endif
+  (void)version;
+  return true;
+}
+
+std::string oldest_tls_version() {
+  for (const char* v : {"TLS1.0", "TLS1.1", "TLS1.2"})
+    if (tls_version_available(v)) return v;
+  return "TLS1.2";
+}
+
+// The canonical spelling of `value` among `choices` ("a|b|c"), matched
+// without regard to case.
+std::optional<std::string> find_choice(std::string_view choices, std::string_view value) {
+  while (!choices.empty()) {
+    const auto bar = choices.find('|');
+    const std::string_view choice = choices.substr(0, bar);
+    if (base::equal_ignoring_case(choice, value)) return std::string(choice);
+    if (bar == std::string_view::npos) break;
+    choices.remove_prefix(bar + 1);
+  }
   return std::nullopt;
 }
 
@@ -110,6 +169,32 @@ std::optional<std::string> canonical_scheme(std::string_view text) {
 }
 
 }  // namespace
+
+std::optional<std::string> obsolete_setting(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> obsolete[] = {
+      {"TLSCBCCiphers",
+       "CBC cipher suites for SSL 3.0 and TLS 1.0 are open to padding-oracle attacks (BEAST, Lucky Thirteen, "
+       "POODLE); the fronts offer OpenSSL's default suites for the versions from TLSOldestAccepted on"},
+      {"TLSWeakCiphers",
+       "ciphers of less than 128 bits are broken (FREAK, Logjam, SWEET32) and OpenSSL 3 no longer has them"},
+      {"TLSAcceptSSLv2Hello",
+       "SSLv2-style hellos come only from clients older than TLS 1.0, and OpenSSL 3 no longer accepts them"},
+  };
+  for (const auto& [old_name, why] : obsolete) {
+    const std::string_view bare = old_name.substr(3);  // also without the TLS prefix
+    if (base::equal_ignoring_case(name, old_name) || base::equal_ignoring_case(name, bare))
+      return std::string(old_name) + " is obsolete and not offered: " + std::string(why);
+  }
+  return std::nullopt;
+}
+
+std::string setting_warning(const HostSettingSpec& spec, std::string_view canonical_value) {
+  if (spec.name == setting::tls_oldest_accepted && (canonical_value == "TLS1.0" || canonical_value == "TLS1.1"))
+    return std::string(spec.name) + "=" + std::string(canonical_value) +
+           ": TLS 1.0 and 1.1 are deprecated (RFC 8996); the fronts lower OpenSSL's security level to 0 for "
+           "them, which also admits SHA-1 signatures and short keys";
+  return {};
+}
 
 const std::vector<HostSettingSpec>& setting_specs() {
   static const std::vector<HostSettingSpec> specs = make_specs();
@@ -175,6 +260,20 @@ std::optional<std::string> normalise_setting(const HostSettingSpec& spec, std::s
       error = name + ": '" + std::string(value) + "' is not a password scheme (authd --list-schemes names them; "
               "'clear' keeps clear text)";
       return std::nullopt;
+    case K::Choice: {
+      if (auto choice = find_choice(spec.choices, value)) {
+        if (spec.name == setting::tls_oldest_accepted && !tls_version_available(*choice)) {
+          error = name + ": this OpenSSL build has no " + *choice + "; the oldest it offers is " + oldest_tls_version();
+          return std::nullopt;
+        }
+        return choice;
+      }
+      std::string list(spec.choices);
+      for (auto& c : list)
+        if (c == '|') c = ',';
+      error = name + " takes one of " + list;
+      return std::nullopt;
+    }
     case K::String:
       for (unsigned char c : value)
         if (c == '\0' || c == '\n' || c == '\r') {

@@ -26,7 +26,7 @@
 namespace authd::host {
 
 enum class SettingLevel { Server, Domain, Account };
-enum class SettingKind { Boolean, Integer, Duration, String, AddressList, Scheme };
+enum class SettingKind { Boolean, Integer, Duration, String, AddressList, Scheme, Choice };
 
 struct HostSettingSpec {
   std::string_view name;
@@ -45,6 +45,9 @@ struct HostSettingSpec {
   // a domain or the server changes every account that inherits it, so the
   // caller must hold every right those accounts hold (host.hpp).
   bool decides_login = false;
+  // Choice: the values it takes, separated by '|', in canonical spelling
+  // (matched without regard to case).
+  std::string_view choices = {};
 };
 
 namespace setting {
@@ -68,11 +71,30 @@ inline constexpr std::string_view os_password_service = "OSPasswordService";
 inline constexpr std::string_view failure_answer_time = "FailureAnswerTime";
 inline constexpr std::string_view os_user_min_uid = "OSUserMinUID";
 inline constexpr std::string_view os_password_max_concurrent = "OSPasswordMaxConcurrent";
+// PKI (host/pki/): a domain's mode, its client-certificate request, and
+// the server-wide TLS parameters the login fronts use.
+inline constexpr std::string_view pki_mode = "PKIMode";
+inline constexpr std::string_view client_certificate_issuer = "ClientCertificateIssuer";
+inline constexpr std::string_view client_certificate_required = "ClientCertificateRequired";
+inline constexpr std::string_view tls_oldest_accepted = "TLSOldestAccepted";
+inline constexpr std::string_view tls_process_target_domain = "TLSProcessTargetDomain";
+inline constexpr std::string_view tls_session_time_to_live = "TLSSessionTimeToLive";
+inline constexpr std::string_view tls_abort_on_wrong_client_certificate = "TLSAbortOnWrongClientCertificate";
+inline constexpr std::string_view tls_log_level = "TLSLogLevel";
 }  // namespace setting
 
 // Every setting, in the order listings show them.
 const std::vector<HostSettingSpec>& setting_specs();
 const HostSettingSpec* find_setting(std::string_view name);
+
+// For the name of a setting the host no longer offers (the TLS switches
+// for CBC ciphers, weak ciphers and SSLv2 hellos): why, for the refusal.
+// nullopt for every other name.
+std::optional<std::string> obsolete_setting(std::string_view name);
+
+// For a value that is accepted with a caveat (TLS 1.0 or 1.1 as the oldest
+// accepted version): the warning to show; "" otherwise.
+std::string setting_warning(const HostSettingSpec& spec, std::string_view canonical_value);
 
 // Whether `spec` may be given at `level`.
 bool settable_at(const HostSettingSpec& spec, SettingLevel level) noexcept;
