@@ -262,6 +262,15 @@ TEST(PkiKeys, RefusesWhatIsNotAnAcceptedPrivateKey) {
   r = parse_private_key(ed25519);
   expect_refused(r.error, r.ok(), "ED25519 keys are not accepted");
 
+  // A key whose private exponent was changed (its DER still well formed)
+  // fails its consistency check.
+  std::string damaged = dir.read("rsa.pem");
+  std::size_t line_start = 0;
+  for (int line = 0; line < 9; ++line) line_start = damaged.find('\n', line_start) + 1;
+  damaged[line_start + 10] = damaged[line_start + 10] == 'A' ? 'B' : 'A';
+  r = parse_private_key(damaged);
+  expect_refused(r.error, r.ok(), "fails its consistency check");
+
   const std::string good = make("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + out);
   const std::string public_key = make("pkey -pubout -in " + dir.file("rsa.pem") + " -out " + out);
   r = parse_private_key(public_key);
