@@ -236,7 +236,7 @@ TEST_F(PkiHost, BadInputIsRefusedAndNothingIsStored) {
   refused("pki set-certificate --domain other.org " + quote(file("ca.pem")), "not for domain other.org");
   EXPECT_FALSE(fs::exists(pki_dir / "Certificate.pem"));
   // Bad attributes.
-  refused("pki csr --domain other.org --contact 'not an address'", "Contact");
+  refused("pki csr --domain other.org --contact 'not an address'", "contact");
   refused("pki self-sign --domain other.org --cn www.elsewhere.net", "elsewhere");
   refused("pki self-sign --domain other.org --country Germany", "ountry");
   EXPECT_FALSE(fs::exists(pki_dir / "Certificate.pem"));
