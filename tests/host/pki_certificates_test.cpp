@@ -49,7 +49,8 @@ Run openssl(const std::string& arguments) { return run("/usr/bin/openssl " + arg
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "authd-pki-XXXXXX").string();
+    // mkdtemp replaces the six trailing X's.
+    std::string pattern = (std::filesystem::temp_directory_path() / "authd-pki-").string() + std::string(6, 'X');
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
