@@ -49,7 +49,8 @@ Run openssl(const std::string& arguments) { return run("/usr/bin/openssl " + arg
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "authd-pki-XXXXXX").string();
+    // mkdtemp replaces the six trailing X's.
+    std::string pattern = (std::filesystem::temp_directory_path() / "authd-pki-").string() + std::string(6, 'X');
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -624,7 +625,9 @@ TEST_F(PkiAuthority, ChainOrderAndDates) {
 }
 
 TEST_F(PkiAuthority, ClientCertificates) {
-  const auto now = Clock::now();
+  // An hour ahead: the certificates made below by openssl become valid at
+  // the second they are made, which may be after this line.
+  const auto now = Clock::now() + 1h;
   const Certificate bob = client("bob", "/CN=Bob Smith", "client");
   auto r = verify_client_certificate({bob}, {ca()}, "", "example.com", now);
   ASSERT_TRUE(r.ok()) << r.error;
