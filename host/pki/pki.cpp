@@ -4,6 +4,7 @@
 #include <cctype>
 #include <system_error>
 
+#include "host/store/names.hpp"
 #include "host/store/private_files.hpp"
 
 namespace authd::host::pki {
@@ -518,7 +519,15 @@ std::vector<CheckFinding> Pki::check(const std::vector<std::pair<std::string, st
 
 Checked<std::string> Pki::verify_client(const std::string& domain, const std::vector<Certificate>& presented,
                                         std::string_view issuer_subject, Clock::time_point now) {
-  return verify_client_certificate(presented, trust_anchors(domain), issuer_subject, domain, now);
+  auto verified = verify_client_certificate(presented, trust_anchors(domain), issuer_subject, domain, now);
+  if (!verified.ok()) return verified;
+  // The name comes from the certificate: it must be an account name of the
+  // host's own form before it names anybody.
+  const auto address = parse_address(*verified.value + "@" + domain);
+  if (!address || address->domain != domain)
+    return Checked<std::string>::failure("the certificate names '" + verified.value->substr(0, 64) +
+                                         "', which is not an account name of " + domain);
+  return success(address->name);
 }
 
 void Pki::forget_domain(const std::string& domain) {

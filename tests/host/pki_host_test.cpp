@@ -279,6 +279,32 @@ TEST_F(PkiHost, AnExpiredCertificateIsAcceptedWithAWarningAndCheckFails) {
   EXPECT_TRUE(contains(r.output, "no private key")) << r.output;
 }
 
+// A CSR signed with `openssl ca` for a period long past: set with a
+// warning, and reported by pki check.
+TEST_F(PkiHost, AnExpiredCertificateFromOpensslCaIsAcceptedWithAWarning) {
+  make_ca();
+  ASSERT_EQ(authhost("pki generate-key --domain other.org").code, 0);
+  write_file(file("req.pem"), authhost("pki csr --domain other.org --alt other.org,mail.other.org").output);
+  write_file(file("index.txt"), "");
+  write_file(file("serial"), "1000\n");
+  write_file(file("ca.cnf"), "[ca]\ndefault_ca = test\n[test]\ndatabase = " + file("index.txt").string() +
+                                 "\nnew_certs_dir = " + dir.path().string() + "\nserial = " + file("serial").string() +
+                                 "\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\n[any]\ncommonName = supplied\n");
+  Ran r = run("openssl ca -batch -config " + quote(file("ca.cnf")) + " -cert " + quote(file("ca.pem")) + " -keyfile " +
+              quote(file("ca.key")) + " -in " + quote(file("req.pem")) + " -out " + quote(file("old.pem")) +
+              " -startdate 20200101000000Z -enddate 20200201000000Z -notext");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = authhost("pki set-certificate --domain other.org " + quote(file("old.pem")));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "warning: the certificate expired on 2020-02-01")) << r.output;
+  r = authhost("pki show --domain other.org");
+  EXPECT_TRUE(contains(r.output, "mail.other.org")) << r.output;  // copy_extensions kept the request's names
+  ASSERT_EQ(authhost("pki mode --domain other.org enabled").code, 0);
+  r = authhost("pki check --days 0");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "expired on")) << r.output;
+}
+
 // ---------------------------------------------------------------------------
 // Data at rest.
 
@@ -454,6 +480,39 @@ TEST_F(PkiHost, TrustedSetsAddListAndRemove) {
   // A domain's checks use both sets.
   EXPECT_EQ(host->pki().trust_anchors("other.org").size(), 2u);
   EXPECT_EQ(host->pki().trust_anchors("example.com").size(), 1u);
+}
+
+// A client certificate logs in the account it names, if that is a name of
+// the host's form, and only under a trusted issuer.
+TEST_F(PkiHost, ClientCertificatesNameAccountsOfTheDomain) {
+  make_ca("users", "/O=Other/CN=Users CA");
+  const auto client = [&](const std::string& name, const std::string& subject, const std::string& ext) {
+    EXPECT_EQ(run("openssl req -newkey rsa:2048 -nodes -keyout " + quote(file(name + ".key")) + " -out " +
+                  quote(file(name + ".csr")) + " -subj " + quote(subject)).code, 0);
+    write_file(file(name + ".ext"), ext);
+    EXPECT_EQ(run("openssl x509 -req -in " + quote(file(name + ".csr")) + " -CA " + quote(file("users.pem")) +
+                  " -CAkey " + quote(file("users.key")) + " -CAcreateserial -days 30 -extfile " +
+                  quote(file(name + ".ext")) + " -out " + quote(file(name + ".pem"))).code, 0);
+    return pki::parse_certificates(read_file(file(name + ".pem")));
+  };
+  const auto bob = client("bob", "/CN=Robert", "subjectAltName=email:Bob@other.org\n");
+  const auto spaced = client("spaced", "/CN=Bob Smith", "keyUsage=digitalSignature\n");
+  ASSERT_TRUE(bob.ok() && spaced.ok()) << bob.error << spaced.error;
+  const auto later = std::chrono::system_clock::now() + std::chrono::hours(1);
+  // Not trusted yet.
+  EXPECT_FALSE(host->pki().verify_client("other.org", *bob.value, "", later).ok());
+  ASSERT_TRUE(host->pki_trust_add(postmaster(), "other.org", read_file(file("users.pem"))).ok());
+  const auto ok = host->pki().verify_client("other.org", *bob.value, "O=Other, CN=Users CA", later);
+  ASSERT_TRUE(ok.ok()) << ok.error;
+  EXPECT_EQ(*ok.value, "bob");
+  // Another issuer required; another domain's trust; a name of the wrong form.
+  EXPECT_FALSE(host->pki().verify_client("other.org", *bob.value, "CN=Somebody Else", later).ok());
+  EXPECT_FALSE(host->pki().verify_client("example.com", *bob.value, "", later).ok());
+  const auto refused = host->pki().verify_client("other.org", *spaced.value, "", later);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_TRUE(contains(refused.error, "not an account name")) << refused.error;
+  // Expired by the time it is shown.
+  EXPECT_FALSE(host->pki().verify_client("other.org", *bob.value, "", later + std::chrono::hours(24 * 40)).ok());
 }
 
 // A domain made anew does not inherit the PKI files of an earlier one.
