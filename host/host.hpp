@@ -268,6 +268,11 @@ class Host {
   // For the PKI operations: `raw` as a canonical domain that exists, after
   // the caller's right to change (or read) it is checked.
   Status pki_domain(const Address& caller, std::string_view raw, std::string& domain, bool for_reading);
+  // A change of a domain's PKI: the caller's right and the name checked,
+  // then `change(domain)` (a pki::Checked<T>) under the write lock, the
+  // domain still there. `domain` receives the canonical name.
+  template <typename T, typename Change>
+  Result<T> pki_domain_change(const Address& caller, std::string_view raw, std::string& domain, Change&& change);
   // Encoded as the account's PasswordEncryption says, on an account that exists.
   Status store_password(const Address& address, const Secret& password);
   std::optional<std::string> encode_password(const std::string& domain, const std::string& account,

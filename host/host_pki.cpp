@@ -46,36 +46,35 @@ Status Host::pki_domain(const Address& caller, std::string_view raw, std::string
   });
 }
 
-Result<pki::KeyReport> Host::pki_generate_key(const Address& caller, std::string_view raw, pki::KeyType type) {
-  Result<pki::KeyReport> out;
-  std::string domain;
+template <typename T, typename Change>
+Result<T> Host::pki_domain_change(const Address& caller, std::string_view raw, std::string& domain, Change&& change) {
+  Result<T> out;
   if (out.status = pki_domain(caller, raw, domain, false); !out.ok()) return out;
-  // Made before the write lock is taken: an RSA-4096 key takes seconds.
-  auto key = pki::generate_key(type);
-  if (!key.ok()) {
-    out.status = status_of(key);
-    return out;
-  }
   out.status = transact([&](StoreWriter& w) {
     if (!w.domain_exists(domain)) return Status::error(ErrorCode::NotFound, "no domain " + domain);
-    auto installed = pki_.install_key(domain, *key.value);
-    take(installed, out);
+    auto done = change(domain);
+    take(done, out);
     return out.status;
   });
+  return out;
+}
+
+Result<pki::KeyReport> Host::pki_generate_key(const Address& caller, std::string_view raw, pki::KeyType type) {
+  std::string domain;
+  if (Status s = pki_domain(caller, raw, domain, false); !s.ok()) return {s, {}};
+  // Made before the write lock is taken: an RSA-4096 key takes seconds.
+  auto key = pki::generate_key(type);
+  if (!key.ok()) return {status_of(key), {}};
+  auto out = pki_domain_change<pki::KeyReport>(caller, raw, domain,
+                                               [&](const std::string& d) { return pki_.install_key(d, *key.value); });
   if (out.ok()) log("PKI: domain " + domain + ": new private key (" + out.value.description + ") by " + caller.full());
   return out;
 }
 
 Result<pki::KeyReport> Host::pki_import_key(const Address& caller, std::string_view raw, std::string_view pem) {
-  Result<pki::KeyReport> out;
   std::string domain;
-  if (out.status = pki_domain(caller, raw, domain, false); !out.ok()) return out;
-  out.status = transact([&](StoreWriter& w) {
-    if (!w.domain_exists(domain)) return Status::error(ErrorCode::NotFound, "no domain " + domain);
-    auto installed = pki_.import_key(domain, pem);
-    take(installed, out);
-    return out.status;
-  });
+  auto out = pki_domain_change<pki::KeyReport>(caller, raw, domain,
+                                               [&](const std::string& d) { return pki_.import_key(d, pem); });
   if (out.ok())
     log("PKI: domain " + domain + ": private key imported (" + out.value.description + ") by " + caller.full());
   return out;
@@ -113,15 +112,9 @@ Result<Secret> Host::pki_export_key(const Address& caller, std::string_view raw,
 
 Result<pki::CertificateView> Host::pki_self_sign(const Address& caller, std::string_view raw,
                                                  const pki::CertificateAttributes& attributes, int days) {
-  Result<pki::CertificateView> out;
   std::string domain;
-  if (out.status = pki_domain(caller, raw, domain, false); !out.ok()) return out;
-  out.status = transact([&](StoreWriter& w) {
-    if (!w.domain_exists(domain)) return Status::error(ErrorCode::NotFound, "no domain " + domain);
-    auto made = pki_.self_sign(domain, attributes, days);
-    take(made, out);
-    return out.status;
-  });
+  auto out = pki_domain_change<pki::CertificateView>(
+      caller, raw, domain, [&](const std::string& d) { return pki_.self_sign(d, attributes, days); });
   if (out.ok())
     log("PKI: domain " + domain + ": self-signed certificate " + out.value.serial + " by " + caller.full());
   return out;
@@ -142,15 +135,9 @@ Result<std::string> Host::pki_signing_request(const Address& caller, std::string
 
 Result<pki::CertificateView> Host::pki_set_certificate(const Address& caller, std::string_view raw,
                                                        std::string_view pem) {
-  Result<pki::CertificateView> out;
   std::string domain;
-  if (out.status = pki_domain(caller, raw, domain, false); !out.ok()) return out;
-  out.status = transact([&](StoreWriter& w) {
-    if (!w.domain_exists(domain)) return Status::error(ErrorCode::NotFound, "no domain " + domain);
-    auto set = pki_.set_certificate(domain, pem);
-    take(set, out);
-    return out.status;
-  });
+  auto out = pki_domain_change<pki::CertificateView>(caller, raw, domain,
+                                                     [&](const std::string& d) { return pki_.set_certificate(d, pem); });
   if (out.ok())
     log("PKI: domain " + domain + ": certificate " + out.value.serial + " (issued by " + out.value.issuer + ") set by " +
         caller.full());
@@ -158,14 +145,9 @@ Result<pki::CertificateView> Host::pki_set_certificate(const Address& caller, st
 }
 
 Result<pki::CertificateView> Host::pki_refresh_certificate(const Address& caller, std::string_view raw, int days) {
-  Result<pki::CertificateView> out;
   std::string domain;
-  if (out.status = pki_domain(caller, raw, domain, false); !out.ok()) return out;
-  out.status = transact([&](StoreWriter&) {
-    auto fresh = pki_.refresh_certificate(domain, days);
-    take(fresh, out);
-    return out.status;
-  });
+  auto out = pki_domain_change<pki::CertificateView>(
+      caller, raw, domain, [&](const std::string& d) { return pki_.refresh_certificate(d, days); });
   if (out.ok()) log("PKI: domain " + domain + ": certificate " + out.value.serial + " refreshed by " + caller.full());
   return out;
 }
@@ -184,15 +166,9 @@ Status Host::pki_remove_certificate(const Address& caller, std::string_view raw)
 
 Result<std::vector<pki::CertificateView>> Host::pki_set_chain(const Address& caller, std::string_view raw,
                                                               std::string_view pem) {
-  Result<std::vector<pki::CertificateView>> out;
   std::string domain;
-  if (out.status = pki_domain(caller, raw, domain, false); !out.ok()) return out;
-  out.status = transact([&](StoreWriter& w) {
-    if (!w.domain_exists(domain)) return Status::error(ErrorCode::NotFound, "no domain " + domain);
-    auto set = pki_.set_chain(domain, pem);
-    take(set, out);
-    return out.status;
-  });
+  auto out = pki_domain_change<std::vector<pki::CertificateView>>(
+      caller, raw, domain, [&](const std::string& d) { return pki_.set_chain(d, pem); });
   if (out.ok())
     log("PKI: domain " + domain + ": CA chain of " + std::to_string(out.value.size()) + " set by " + caller.full());
   return out;

@@ -837,16 +837,7 @@ bool CommandReader::take_attributes(std::size_t position) {
           names.push_back(item.text);
         }
       } else if (value.is_string()) {
-        std::string_view rest = value.text;
-        while (!rest.empty()) {
-          const auto comma = rest.find(',');
-          std::string_view item = rest.substr(0, comma);
-          while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-          while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-          names.emplace_back(item);
-          if (comma == std::string_view::npos) break;
-          rest.remove_prefix(comma + 1);
-        }
+        names = pki::split_names(value.text);
       } else {
         return fail("AltNames is a string or an array", false);
       }

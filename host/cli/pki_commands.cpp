@@ -36,17 +36,7 @@ void add_attributes(CLI::App* cmd, PkiCommandLine& c) {
 pki::CertificateAttributes attributes_of(const PkiCommandLine& c) {
   pki::CertificateAttributes a;
   a.common_name = c.common_name;
-  std::string_view rest = c.alt_names;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    // An empty item (",,") is kept so that the check names it.
-    a.alt_names.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
+  a.alt_names = pki::split_names(c.alt_names);
   a.country = c.country;
   a.province = c.province;
   a.city = c.city;

@@ -1144,4 +1144,18 @@ Checked<std::string> verify_client_certificate(const std::vector<Certificate>& p
   return out;
 }
 
+std::vector<std::string> split_names(std::string_view rest) {
+  std::vector<std::string> names;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    names.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return names;
+}
+
 }  // namespace authd::host::pki

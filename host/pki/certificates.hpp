@@ -152,6 +152,11 @@ struct CertificateAttributes {
   std::string contact;                 // an e-mail address, optional
 };
 
+// "a.example, b.example" -> {"a.example", "b.example"}: the Alternative
+// Names as an administrator types them, items trimmed of spaces; an empty
+// item is kept (",," or a trailing comma) so that check_attributes names it.
+std::vector<std::string> split_names(std::string_view comma_separated);
+
 // The common names a certificate of `domain` may carry: the domain and its
 // wildcard form ("*.example.com" for both example.com and mail.example.com:
 // a two-component name gains a third component, a longer one has its first
