@@ -93,7 +93,9 @@ Host::Host(fs::path dir, std::unique_ptr<Store> store, std::string main_domain, 
       login_service_(
           *store_, [this](const Effective& server) { return helper(server); },
           [this](std::string_view line) { this->log(line); }),
-      pki_(dir_, main_domain_) {}
+      pki_(dir_, main_domain_) {
+  pki_.remove_leftovers();
+}
 
 LoginResult Host::login(const LoginRequest& request) { return login_service_.login(request); }
 
@@ -554,6 +556,14 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
   // Every change is checked before any is written.
   std::vector<std::pair<std::string, std::optional<std::string>>> normalised;
   std::vector<std::string> warnings;
+  // Who may change a setting is decided before its value is looked at (the
+  // check of ClientCertificateIssuer reads the trusted sets).
+  for (const auto& [name, value] : changes) {
+    const auto* spec = find_setting(name);
+    if (spec != nullptr && spec->decides_login && level != SettingLevel::Account) {
+      if (Status s = require_covers_scope(caller, scope.domain); !s.ok()) return s;
+    }
+  }
   for (const auto& [name, value] : changes) {
     const auto* spec = find_setting(name);
     if (spec == nullptr) {
@@ -601,11 +611,6 @@ Status Host::update_settings(const Address& caller, const SettingsScope& raw, co
     }
     if (auto warning = setting_warning(*spec, *text); !warning.empty()) warnings.push_back(std::move(warning));
     normalised.emplace_back(name, std::move(*text));
-  }
-  for (const auto& [name, value] : changes) {
-    if (find_setting(name)->decides_login && level != SettingLevel::Account) {
-      if (Status s = require_covers_scope(caller, scope.domain); !s.ok()) return s;
-    }
   }
   Status result = transact([&](StoreWriter& w) {
     if (!scope.domain.empty() && !w.domain_exists(scope.domain))

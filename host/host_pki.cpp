@@ -40,6 +40,11 @@ Status Host::pki_domain(const Address& caller, std::string_view raw, std::string
   if (!canonical) return invalid_domain(raw);
   domain = *canonical;
   if (Status s = require_scope_right(caller, {domain, ""}, for_reading); !s.ok()) return s;
+  // The domain's key and certificate protect its accounts' logins: whoever
+  // changes them must hold every right those accounts hold.
+  if (!for_reading) {
+    if (Status s = require_covers_scope(caller, domain); !s.ok()) return s;
+  }
   return guarded([&] {
     if (!store_->domain_exists(domain)) return Status::error(ErrorCode::NotFound, "no domain " + domain);
     return Status::success();
@@ -73,8 +78,14 @@ Result<pki::KeyReport> Host::pki_generate_key(const Address& caller, std::string
 
 Result<pki::KeyReport> Host::pki_import_key(const Address& caller, std::string_view raw, std::string_view pem) {
   std::string domain;
+  if (Status s = pki_domain(caller, raw, domain, false); !s.ok()) return {s, {}};
+  // Parsed and checked before the write lock is taken (a large RSA key's
+  // check takes a while).
+  auto key = pki::parse_private_key(pem);
+  if (!key.ok()) return {status_of(key), {}};
   auto out = pki_domain_change<pki::KeyReport>(caller, raw, domain,
-                                               [&](const std::string& d) { return pki_.import_key(d, pem); });
+                                               [&](const std::string& d) { return pki_.install_key(d, *key.value); });
+  for (auto& w : key.warnings) out.status.warnings.push_back(w);
   if (out.ok())
     log("PKI: domain " + domain + ": private key imported (" + out.value.description + ") by " + caller.full());
   return out;

@@ -101,12 +101,12 @@ Answer Session::run_pki(const Command& c) {
     case Verb::RemoveDomainKey: return from_status(host_.pki_remove_key(me, c.domain));
     case Verb::SelfSignDomainCertificate:
       return one_certificate(
-          host_.pki_self_sign(me, c.domain, c.attributes, c.days == 0 ? pki::default_certificate_days : c.days));
+          host_.pki_self_sign(me, c.domain, c.attributes, c.days < 0 ? pki::default_certificate_days : c.days));
     case Verb::MakeDomainCsr: return pem(host_.pki_signing_request(me, c.domain, c.attributes));
     case Verb::SetDomainCertificate: return one_certificate(host_.pki_set_certificate(me, c.domain, c.argument));
     case Verb::RefreshDomainCertificate:
       return one_certificate(
-          host_.pki_refresh_certificate(me, c.domain, c.days == 0 ? pki::default_certificate_days : c.days));
+          host_.pki_refresh_certificate(me, c.domain, c.days < 0 ? pki::default_certificate_days : c.days));
     case Verb::RemoveDomainCertificate: return from_status(host_.pki_remove_certificate(me, c.domain));
     case Verb::SetDomainCaChain: return certificate_list(host_.pki_set_chain(me, c.domain, c.argument));
     case Verb::RemoveDomainCaChain: return from_status(host_.pki_remove_chain(me, c.domain));
@@ -119,7 +119,7 @@ Answer Session::run_pki(const Command& c) {
     case Verb::AddDomainTrustedCert: return certificate_list(host_.pki_trust_add(me, c.domain, c.argument));
     case Verb::RemoveDomainTrustedCert: return one_certificate(host_.pki_trust_remove(me, c.domain, c.argument));
     case Verb::CheckPki: {
-      const auto r = host_.pki_check(me, c.days == 0 ? pki::default_check_days : c.days);
+      const auto r = host_.pki_check(me, c.days < 0 ? pki::default_check_days : c.days);
       if (!r.ok()) return from_status(r.status);
       Value findings = Value::array();
       std::size_t problems = 0;

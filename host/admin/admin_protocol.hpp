@@ -157,7 +157,7 @@ struct Command {
   // PKI mode, a key type (IMPORTDOMAINKEY's key is in `password`: a secret).
   std::string argument;
   pki::CertificateAttributes attributes;  // SELFSIGNDOMAINCERTIFICATE, MAKEDOMAINCSR
-  int days = 0;                           // 0: the default
+  int days = -1;                          // -1: the default
   bool with_chain = false;                // EXPORTDOMAINCERTIFICATE ... CHAIN
 };
 

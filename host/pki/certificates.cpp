@@ -131,9 +131,9 @@ bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
 
-std::string size_refusal(std::string_view what, std::size_t size) {
+std::string size_refusal(std::string_view what, std::size_t size, std::size_t limit = max_pem_input) {
   return "the " + std::string(what) + " is " + std::to_string(size) + " bytes, more than the limit of " +
-         std::to_string(max_pem_input) + ": paste only the PEM text";
+         std::to_string(limit) + ": paste only the PEM text";
 }
 
 std::string bytes_of(const ASN1_STRING* s) {
@@ -193,6 +193,14 @@ std::string find_truncated_block(std::string_view text) {
     const std::size_t label_end = text.find("-----", label_start);
     if (label_end == std::string_view::npos || label_end > line_end) continue;  // not a BEGIN line
     const std::string_view label = text.substr(label_start, label_end - label_start);
+    // A real label is a few upper-case words; anything else (a line that
+    // lost its breaks, key text) is never quoted back.
+    const bool plain_label = label.size() <= 40 && std::all_of(label.begin(), label.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ';
+    });
+    if (!plain_label)
+      return "the PEM text is damaged: a BEGIN line is not followed by its END line; paste the whole block, from its "
+             "BEGIN line to its END line, with its line breaks";
     const std::string end_line = "-----END " + std::string(label) + "-----";
     if (text.find(end_line, label_end) == std::string_view::npos)
       return "the PEM text is cut short: the " + printable(label) + " block has no line " + printable(end_line) +
@@ -281,8 +289,8 @@ std::string key_refusal(EVP_PKEY* key) {
     const int bits = EVP_PKEY_get_bits(key);
     if (bits < 2048)
       return "the RSA key has " + std::to_string(bits) + " bits, fewer than 2048: " + std::string(key_advice);
-    if (bits > 16384)
-      return "the RSA key has " + std::to_string(bits) + " bits, more than 16384: " + std::string(key_advice);
+    if (bits > 8192)
+      return "the RSA key has " + std::to_string(bits) + " bits, more than 8192: " + std::string(key_advice);
   } else if (EVP_PKEY_is_a(key, "EC")) {
     const std::string group = group_name(key);
     if (!accepted_curve(group))
@@ -378,7 +386,12 @@ std::chrono::system_clock::time_point time_of(const ASN1_TIME* t) {
     ERR_clear_error();
     return {};
   }
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  // system_clock counts nanoseconds in 64 bits: years 1678 to 2261. A
+  // certificate "valid until 9999" is shown as valid until the last of them
+  // rather than wrapping round into the past.
+  constexpr std::time_t latest = 9223372036LL - 86400, earliest = -9223372036LL + 86400;
+  const std::time_t seconds = std::clamp<std::time_t>(timegm(&tm), earliest, latest);
+  return std::chrono::system_clock::from_time_t(seconds);
 }
 
 std::time_t seconds_of(std::chrono::system_clock::time_point t) { return std::chrono::system_clock::to_time_t(t); }
@@ -713,12 +726,13 @@ std::string key_self_test(const Key& key) {
 // ---------------------------------------------------------------------------
 // Certificates.
 
-Checked<std::vector<Certificate>> parse_certificates(std::string_view pem, std::size_t max_count) {
+Checked<std::vector<Certificate>> parse_certificates(std::string_view pem, std::size_t max_count,
+                                                    std::size_t max_bytes) {
   const ErrorQueueGuard guard;
   using Result = Checked<std::vector<Certificate>>;
   if (pem.empty())
     return Result::failure("the certificate text is empty: paste PEM certificates (-----BEGIN CERTIFICATE-----)");
-  if (pem.size() > max_pem_input) return Result::failure(size_refusal("certificate text", pem.size()));
+  if (pem.size() > max_bytes) return Result::failure(size_refusal("certificate text", pem.size(), max_bytes));
   const PemScan scan = scan_pem(pem, "certificate text");
   if (!scan.problem.empty()) return Result::failure(scan.problem);
   if (scan.has(BlockKind::PrivateKey))
@@ -1079,8 +1093,13 @@ std::optional<std::string> client_certificate_account(const Certificate& cert, s
     if (!is_clean_utf8(local)) return std::nullopt;
     return std::string(local);
   };
-  for (const auto& email : alt_names_of(cert.get(), GEN_EMAIL))
+  const auto emails = alt_names_of(cert.get(), GEN_EMAIL);
+  for (const auto& email : emails)
     if (auto account = account_in(email)) return account;
+  // A certificate that names an address elsewhere is that address's, not a
+  // same-named account's here.
+  if (!emails.empty() || !name_entries(X509_get_subject_name(cert.get()), NID_pkcs9_emailAddress).empty())
+    return std::nullopt;
   const auto names = name_entries(X509_get_subject_name(cert.get()), NID_commonName);
   if (names.empty() || names.front().empty()) return std::nullopt;
   const std::string& cn = names.front();
@@ -1120,6 +1139,9 @@ Checked<std::string> verify_client_certificate(const std::vector<Certificate>& p
     return Result::failure("cannot check the client certificate: " + openssl_detail());
   X509_STORE_CTX_set_time(context.get(), 0, seconds_of(now));
   X509_STORE_CTX_set_purpose(context.get(), X509_PURPOSE_SSL_CLIENT);
+  // A trusted intermediate (a users' CA under a corporate root) is an anchor
+  // of its own: the root need not be trusted too.
+  X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(context.get()), X509_V_FLAG_PARTIAL_CHAIN);
   if (X509_verify_cert(context.get()) != 1) {
     const int error = X509_STORE_CTX_get_error(context.get());
     X509* failed = X509_STORE_CTX_get_current_cert(context.get());

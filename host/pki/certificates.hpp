@@ -31,7 +31,7 @@ namespace authd::host::pki {
 inline constexpr std::size_t max_pem_input = 64 * 1024;
 
 // What a generated or accepted key is. Accepted on import: RSA of 2048 bits
-// or more (up to 16384), EC on P-256, P-384 or P-521. Refused: DSA, DH,
+// or more (up to 8192), EC on P-256, P-384 or P-521. Refused: DSA, DH,
 // shorter RSA, other curves, Ed25519/Ed448 (few mail clients take them).
 enum class KeyType { Rsa2048, Rsa3072, Rsa4096, EcP256, EcP384 };
 inline constexpr KeyType default_key_type = KeyType::Rsa2048;
@@ -110,8 +110,10 @@ std::string key_self_test(const Key& key);
 // private key instead (the message says so and does not quote it); a CSR
 // instead; truncated or base64-corrupt text; text between blocks that is
 // not whitespace is ignored (as openssl does) but a BEGIN without END is
-// an error. `max_count` bounds how many are accepted.
-Checked<std::vector<Certificate>> parse_certificates(std::string_view pem, std::size_t max_count = 16);
+// an error. `max_count` bounds how many are accepted, `max_bytes` the text
+// (larger for a set the host stored than for a paste).
+Checked<std::vector<Certificate>> parse_certificates(std::string_view pem, std::size_t max_count = 16,
+                                                    std::size_t max_bytes = max_pem_input);
 
 std::string certificate_pem(const Certificate& cert);
 std::string certificates_pem(const std::vector<Certificate>& certs);

@@ -106,7 +106,7 @@ Checked<Key> Pki::load_key(const std::string& domain) {
 std::optional<std::vector<Certificate>> Pki::load_certificates(const fs::path& path, std::string& error) {
   const auto text = read_private_file(path, max_stored_file);
   if (!text) return std::vector<Certificate>{};
-  auto certs = parse_certificates(*text, max_trusted);
+  auto certs = parse_certificates(*text, max_trusted, max_stored_file);
   if (!certs.ok()) {
     error = path.string() + " cannot be used: " + certs.error;
     return std::nullopt;
@@ -234,6 +234,9 @@ Checked<CertificateView> Pki::set_certificate(const std::string& domain, std::st
   else if (view.not_before > now)
     warnings.push_back("the certificate is not valid before " + format_time(view.not_before));
   const std::vector<Certificate> chain(certs.value->begin() + 1, certs.value->end());
+  // The certificate first: a fault between the two leaves the new
+  // certificate with the old chain, which pki show and check report.
+  store_certificates(file(domain, certificate_file), {cert});
   if (!chain.empty()) {
     for (auto& w : check_chain(cert, chain, trust_anchors(domain), now)) warnings.push_back("CA chain: " + w);
     store_certificates(file(domain, chain_file), chain);
@@ -245,7 +248,6 @@ Checked<CertificateView> Pki::set_certificate(const std::string& domain, std::st
     if (stored_chain && !stored_chain->empty())
       for (auto& w : check_chain(cert, *stored_chain, trust_anchors(domain), now)) warnings.push_back("CA chain: " + w);
   }
-  store_certificates(file(domain, certificate_file), {cert});
   return success(view, std::move(warnings));
 }
 
@@ -368,9 +370,10 @@ Checked<std::vector<CertificateView>> Pki::trust_add(const std::string& domain, 
     set.push_back(c);
     added.push_back(std::move(view));
   }
-  if (set.size() > max_trusted)
+  if (set.size() > max_trusted || certificates_pem(set).size() > max_stored_file)
     return Checked<std::vector<CertificateView>>::failure("a trusted set holds at most " +
-                                                          std::to_string(max_trusted) + " certificates");
+                                                          std::to_string(max_trusted) + " certificates (" +
+                                                          std::to_string(max_stored_file / 1024) + " KiB)");
   if (!added.empty()) store_certificates(path, set);
   return success(std::move(added), std::move(warnings));
 }
@@ -455,8 +458,13 @@ std::optional<CertificateView> Pki::test_certificate() {
 
 Checked<TlsIdentity> Pki::tls_identity(const std::string& domain, std::string_view mode) {
   if (mode == "test") {
-    auto key = test_key();
-    if (!key.ok()) return failed_as<TlsIdentity>(key);
+    // Read only: the test key is made under the write lock, by
+    // refresh_test_certificate.
+    auto text = read_private_file(file("", test_key_file), max_pem_input);
+    if (!text) return missing<TlsIdentity>("there is no test certificate yet: authhost serve makes it at start");
+    auto key = parse_private_key(*text);
+    wipe_memory(text->data(), text->size());
+    if (!key.ok()) return Checked<TlsIdentity>::failure(file("", test_key_file).string() + " cannot be used: " + key.error);
     std::string error;
     auto certs = load_certificates(file("", test_certificate_file), error);
     if (!certs) return Checked<TlsIdentity>::failure(error);
@@ -487,7 +495,12 @@ std::vector<CheckFinding> Pki::check(const std::vector<std::pair<std::string, st
       continue;
     }
     if (mode != "enabled") continue;
-    auto identity = tls_identity(domain, mode);
+    Checked<TlsIdentity> identity;
+    try {
+      identity = tls_identity(domain, mode);
+    } catch (const fs::filesystem_error& e) {
+      identity = Checked<TlsIdentity>::failure(e.what());
+    }
     if (!identity.ok()) {
       findings.push_back({domain, identity.error, true});
       continue;
@@ -528,6 +541,16 @@ Checked<std::string> Pki::verify_client(const std::string& domain, const std::ve
     return Checked<std::string>::failure("the certificate names '" + verified.value->substr(0, 64) +
                                          "', which is not an account name of " + domain);
   return success(address->name);
+}
+
+void Pki::remove_leftovers() {
+  std::error_code ec;
+  std::vector<fs::path> dirs{server_dir()};
+  for (fs::directory_iterator it(dir_ / "Domains", ec), end; !ec && it != end; it.increment(ec))
+    dirs.push_back(it->path() / "PKI");
+  for (const auto& d : dirs)
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().filename().string().find(".pem.tmp-") != std::string::npos) fs::remove(it->path(), ec);
 }
 
 void Pki::forget_domain(const std::string& domain) {

@@ -142,6 +142,8 @@ class Pki {
   // A domain created anew starts without what an earlier domain of the same
   // name may have left (a crash between its removal and its directory's).
   void forget_domain(const std::string& domain);
+  // The temporary files of writes cut short by a crash (a key among them).
+  void remove_leftovers();
 
  private:
   std::filesystem::path file(std::string_view domain, std::string_view name) const;

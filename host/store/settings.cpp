@@ -81,7 +81,7 @@ std::vector<HostSettingSpec> make_specs() {
       {setting::pki_mode, K::Choice, L::Domain, "disabled",
        "the domain's PKI: disabled (no TLS for it), test (the server-wide test key and certificate) or enabled "
        "(its own key, certificate and chain: authhost pki)",
-       0, INT64_MAX, true, false, false, false, "disabled|test|enabled"},
+       0, INT64_MAX, true, false, false, true, "disabled|test|enabled"},
       {setting::client_certificate_issuer, K::String, L::Domain, "",
        "ask TLS clients of the domain for a certificate issued by the trusted certificate with this subject (as "
        "authhost pki trust list prints it); the certificate then logs its account in. Empty: ask for none",

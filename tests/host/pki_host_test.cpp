@@ -242,6 +242,21 @@ TEST_F(PkiHost, BadInputIsRefusedAndNothingIsStored) {
   EXPECT_FALSE(fs::exists(pki_dir / "Certificate.pem"));
 }
 
+// Key text that lost its line breaks is refused without being quoted.
+TEST_F(PkiHost, DamagedKeyTextIsNeverQuotedBack) {
+  const std::string body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+  for (const std::string& text : {"-----BEGIN PRIVATE KEY---- " + body + " -----END PRIVATE KEY-----",
+                                  "-----BEGIN PRIVATE KEY-----" + body + "-----END PRIVATE KEY----",
+                                  "-----BEGIN " + body + "-----\n"}) {
+    const auto key = pki::parse_private_key(text);
+    EXPECT_FALSE(key.ok());
+    EXPECT_FALSE(contains(key.error, body.substr(0, 16))) << key.error;
+    const auto certs = pki::parse_certificates(text);
+    EXPECT_FALSE(certs.ok());
+    EXPECT_FALSE(contains(certs.error, body.substr(0, 16))) << certs.error;
+  }
+}
+
 TEST_F(PkiHost, AnExpiredCertificateIsAcceptedWithAWarningAndCheckFails) {
   make_ca();
   ASSERT_EQ(authhost("pki generate-key --domain other.org").code, 0);
@@ -377,6 +392,12 @@ TEST_F(PkiHost, RightsDecideWhoReachesWhichPki) {
   // A domain administrator runs the domain's own PKI, and nobody else's.
   EXPECT_TRUE(host->pki_generate_key(boss, "other.org", pki::KeyType::EcP256).ok());
   EXPECT_EQ(host->pki_generate_key(boss, "example.com", pki::KeyType::EcP256).status.code, ErrorCode::PermissionDenied);
+  // The main domain's key protects postmaster's logins: an administrator of
+  // the main domain who does not cover postmaster cannot choose it.
+  EXPECT_EQ(host->pki_generate_key(local, "example.com", pki::KeyType::EcP256).status.code,
+            ErrorCode::PermissionDenied);
+  EXPECT_EQ(host->pki_set_mode(local, "example.com", "test").code, ErrorCode::PermissionDenied);
+  EXPECT_TRUE(host->pki_show(local, "example.com").ok());
   EXPECT_EQ(host->pki_generate_key(user, "other.org", pki::KeyType::EcP256).status.code, ErrorCode::PermissionDenied);
   EXPECT_EQ(host->pki_show(user, "other.org").status.code, ErrorCode::PermissionDenied);
   EXPECT_EQ(host->pki_set_mode(user, "other.org", "enabled").code, ErrorCode::PermissionDenied);
@@ -496,6 +517,7 @@ TEST_F(PkiHost, ClientCertificatesNameAccountsOfTheDomain) {
     return pki::parse_certificates(read_file(file(name + ".pem")));
   };
   const auto bob = client("bob", "/CN=Robert", "subjectAltName=email:Bob@other.org\n");
+  const auto elsewhere = client("elsewhere", "/CN=postmaster", "subjectAltName=email:postmaster@customer.net\n");
   const auto spaced = client("spaced", "/CN=Bob Smith", "keyUsage=digitalSignature\n");
   ASSERT_TRUE(bob.ok() && spaced.ok()) << bob.error << spaced.error;
   const auto later = std::chrono::system_clock::now() + std::chrono::hours(1);
@@ -508,6 +530,9 @@ TEST_F(PkiHost, ClientCertificatesNameAccountsOfTheDomain) {
   // Another issuer required; another domain's trust; a name of the wrong form.
   EXPECT_FALSE(host->pki().verify_client("other.org", *bob.value, "CN=Somebody Else", later).ok());
   EXPECT_FALSE(host->pki().verify_client("example.com", *bob.value, "", later).ok());
+  // An address of another domain never falls back to a same-named account here.
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.error;
+  EXPECT_FALSE(host->pki().verify_client("other.org", *elsewhere.value, "", later).ok());
   const auto refused = host->pki().verify_client("other.org", *spaced.value, "", later);
   EXPECT_FALSE(refused.ok());
   EXPECT_TRUE(contains(refused.error, "not an account name")) << refused.error;
