@@ -115,6 +115,15 @@ class LoginPath {
       return reject(RejectWhy::UnknownName, std::move(unknown_detail));
     }
 
+    if (request_.method == LoginMethod::Certificate) {
+      // The front verified the certificate against the domain's trusted
+      // set; the name it gives is known and not suspended.
+      slot.finish(LoginOutcome::Success);
+      result_.status = LoginStatus::Accepted;
+      result_.text = login_text::accepted;
+      result_.detail = "client certificate";
+      return result_;
+    }
     const Effective account = settings_of(address->domain, address->name);
     if (request_.method == LoginMethod::Plain && !request_.secure && account.boolean(setting::secure_method_required)) {
       // No password was looked at, so nothing was guessed: not counted (a
@@ -302,7 +311,7 @@ class LoginPath {
     result_.detail = std::move(detail);
     if (hide) {
       result_.text = login_text::hidden;
-      std::this_thread::sleep_until(started_ + server_.duration(setting::failure_answer_time));
+      hold();
       return result_;
     }
     switch (why) {
@@ -312,6 +321,13 @@ class LoginPath {
       default: result_.text = login_text::wrong_password; break;
     }
     return result_;
+  }
+
+  // Every failure with hiding on is answered FailureAnswerTime after the
+  // login began: here, or by the caller (LoginRequest::hold_answer).
+  void hold() {
+    result_.answer_at = started_ + server_.duration(setting::failure_answer_time);
+    if (request_.hold_answer) std::this_thread::sleep_until(result_.answer_at);
   }
 
   LoginResult temp_fail(std::string detail) {
@@ -325,7 +341,7 @@ class LoginPath {
       result_.why = RejectWhy::Unavailable;
       result_.text = login_text::hidden;
       result_.detail = "temporary failure, answered as a rejection (HideUnknownAccounts): " + detail;
-      std::this_thread::sleep_until(started_ + server_.duration(setting::failure_answer_time));
+      hold();
       return result_;
     }
     result_.status = LoginStatus::TempFail;

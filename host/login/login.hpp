@@ -30,6 +30,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,7 +45,9 @@
 
 namespace authd::host {
 
-enum class LoginMethod { Plain, CramMd5, Apop };
+// Certificate: the front verified a client certificate that names `name`
+// (pki::Pki::verify_client); no password is checked, every other step is.
+enum class LoginMethod { Plain, CramMd5, Apop, Certificate };
 
 struct LoginRequest {
   std::string name;              // name@domain as the client typed it
@@ -54,6 +57,10 @@ struct LoginRequest {
   std::string client_address = "127.0.0.1";
   bool secure = false;           // the connection is encrypted (TLS)
   std::string mode;              // the service: "IMAP", "POP", ... or empty
+  // With HideUnknownAccounts a failure is held until FailureAnswerTime has
+  // passed since the login began: here (false: the caller waits until
+  // LoginResult::answer_at, as an event loop does with a timer).
+  bool hold_answer = true;
 };
 
 enum class LoginStatus {
@@ -76,6 +83,9 @@ struct LoginResult {
   PasswordKind matched = PasswordKind::None;
   RejectWhy why = RejectWhy::None;  // for the log and the tests, never for the client
   std::string detail;           // for the log: never a secret
+  // Not before this may the answer be given (hold_answer false); the epoch
+  // when it may go at once.
+  std::chrono::steady_clock::time_point answer_at{};
 };
 
 std::string_view login_status_name(LoginStatus status) noexcept;
