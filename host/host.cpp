@@ -144,6 +144,8 @@ Status Host::init(const fs::path& dir, std::string_view main_domain, const Secre
     store.write([&](StoreWriter& w) {
       w.set_meta(meta_main_domain, *domain);
       w.insert_domain(*domain);
+      // The login fronts serve TLS with the test certificate from the start.
+      w.set_setting({*domain, ""}, std::string(setting::pki_mode), "test");
       w.insert_account(*domain, "postmaster");
       w.set_setting({*domain, "postmaster"}, std::string(setting::password), encoded);
       const fs::path settings_dir = dir / "Domains" / *domain / "Settings";

@@ -7,12 +7,15 @@
 //                                                         postmaster@<main domain>), with its rights
 //   authhost --data DIR pki ...                           keys, certificates, chains, trusted certificates
 //                                                         (cli/pki_commands.hpp, docs/pki.md)
-//   authhost --data DIR serve [--port N] [--listen ADDR]  the administration interface (admin_server.hpp)
+//   authhost --data DIR serve [--port N] [--listen ADDR] [--front PROTO=ADDR:PORT ...]
+//                                                         the administration interface (admin_server.hpp)
+//                                                         and the login fronts (fronts/front_server.hpp)
 //   authhost admin --connect HOST:PORT --user NAME@DOMAIN [COMMAND ARGS...]
 //                                                         its client (admin_client.hpp)
 // Passwords are read from standard input (one line), never from the command
 // line, where other users could see them.
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +29,7 @@
 #include "host/admin/admin_client.hpp"
 #include "host/admin/admin_server.hpp"
 #include "host/cli/pki_commands.hpp"
+#include "host/fronts/front_server.hpp"
 #include "host/login/client_addresses.hpp"
 #include "host/host.hpp"
 #include "host/helper/replay.hpp"
@@ -91,7 +95,10 @@ struct Common {
 // The one writer of authhost's log: names, modes and helper lines come from
 // clients and helpers, so each line is made safe to show first.
 void log_line(std::string_view line) {
-  std::cerr << "authhost: " << authd::protocol::log_safe_text(line, max_log_line) << "\n";
+  // One write per line: the fronts and the administration interface log
+  // from several threads.
+  const std::string text = "authhost: " + authd::protocol::log_safe_text(line, max_log_line) + "\n";
+  std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 std::unique_ptr<Host> open_host(const Common& common) {
@@ -182,6 +189,10 @@ int run_login(const Common& common, const LoginOptions& o) {
 }
 
 struct ServeOptions {
+  std::vector<std::string> fronts;
+  int front_max_connections = 20000;
+  int front_max_per_address = 64;
+  int front_login_threads = 16;
   int port = 0;
   std::vector<std::string> listen;
   int max_connections = 16;
@@ -189,6 +200,17 @@ struct ServeOptions {
   int login_timeout_s = 30;
   int max_waiting_per_address = 4;
 };
+
+// Each front connection is a descriptor: the soft limit goes up to the
+// hard one when the fronts may need more than it allows.
+void raise_descriptor_limit(std::size_t connections) {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(connections) + 256;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
 
 // Runs until SIGTERM or SIGINT. The signals are blocked before any thread
 // starts, so that only sigwait() here sees them, and the shutdown runs on
@@ -199,6 +221,20 @@ int run_serve(const Common& common, const ServeOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  fronts::FrontOptions front_options;
+  for (const auto& text : o.fronts) {
+    std::string error;
+    const auto spec = fronts::parse_front_spec(text, error);
+    if (!spec) {
+      std::cerr << "authhost serve: --front " << error << "\n";
+      return 2;
+    }
+    front_options.fronts.push_back(*spec);
+  }
+  front_options.max_connections = static_cast<std::size_t>(o.front_max_connections);
+  front_options.max_per_address = static_cast<std::size_t>(o.front_max_per_address);
+  front_options.login_threads = static_cast<std::size_t>(o.front_login_threads);
+  raise_descriptor_limit(front_options.max_connections);
   auto host = Host::open(common.data, log_line, common.verbose ? Host::Logger(log_line) : Host::Logger());
   // Valid 30 days from this start (docs/pki.md).
   if (const auto test = host->refresh_test_certificate(); !test.ok())
@@ -212,13 +248,20 @@ int run_serve(const Common& common, const ServeOptions& o) {
   options.max_prelogin_per_address = static_cast<std::size_t>(o.max_waiting_per_address);
   try {
     admin::Server server(*host, options, common.verbose ? admin::Server::Logger(log_line) : admin::Server::Logger());
+    fronts::FrontServer front_server(*host, front_options, log_line);
     for (const auto& endpoint : server.endpoints()) std::cout << "listening on " << endpoint << "\n";
+    for (const auto& [name, endpoint] : front_server.endpoints())
+      std::cout << name << " listening on " << endpoint << "\n";
     std::cout.flush();
     int signal = 0;
     sigwait(&stop_signals, &signal);
     std::cerr << "authhost: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+    front_server.stop();
     server.stop();
   } catch (const admin::ServerError& e) {
+    std::cerr << "authhost serve: " << e.what() << "\n";
+    return 2;
+  } catch (const fronts::FrontError& e) {
     std::cerr << "authhost serve: " << e.what() << "\n";
     return 2;
   }
@@ -297,9 +340,21 @@ void add_program_commands(CLI::App& app, CommandLine& c) {
   c.login_cmd->add_flag("--set-password", c.login.set_password,
                       "after a successful login, set the internal password to the second line of standard input");
 
-  c.serve_cmd = app.add_subcommand("serve", "run the administration interface on loopback until SIGTERM or "
-                                                "SIGINT (docs/admin-protocol.md)")
+  c.serve_cmd = app.add_subcommand("serve", "run the administration interface on loopback and the login fronts "
+                                                "until SIGTERM or SIGINT (docs/admin-protocol.md, docs/fronts.md)")
                        ->fallthrough();
+  c.serve_cmd->add_option("--front", c.serve.fronts,
+                         "a login front, PROTO=ADDRESS:PORT, repeatable: PROTO is pop3, pop3s, imap, imaps, "
+                         "submission or smtps; port 0 takes a free one (printed at start)");
+  c.serve_cmd->add_option("--front-max-connections", c.serve.front_max_connections,
+                         "front connections at once, all fronts together (default 20000)")
+      ->check(CLI::Range(1, 1000000));
+  c.serve_cmd->add_option("--front-max-per-address", c.serve.front_max_per_address,
+                         "front connections at once from one client address (default 64)")
+      ->check(CLI::Range(1, 1000000));
+  c.serve_cmd->add_option("--front-login-threads", c.serve.front_login_threads,
+                         "logins of the fronts checked at once (default 16)")
+      ->check(CLI::Range(1, 256));
   c.serve_cmd->add_option("--port", c.serve.port, "TCP port (default 0: any free port, printed at start)")
       ->check(CLI::Range(0, 65535));
   c.serve_cmd->add_option("--listen", c.serve.listen, "a loopback address to listen on, repeatable (default 127.0.0.1)");
