@@ -131,6 +131,7 @@ struct FrontServer::Impl {
   std::mutex addresses_mutex;
   std::map<std::string, std::size_t, std::less<>> per_address;
   std::atomic<bool> stopping{false};
+  Clock::time_point last_refusal_logged{};  // on the first loop's thread only (the listeners')
   std::mutex stop_mutex;
   bool stopped = false;
   std::atomic<std::uint64_t> connections{0}, open{0}, refused{0}, handshake_failures{0}, timeouts{0}, logins{0};
@@ -234,6 +235,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void send_then_close(std::string text) {
+    farewell_ = true;
     next_ = Output::Next::Close;
     write(std::move(text));
   }
@@ -245,7 +247,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     arm_deadline();
     auto self = shared_from_this();
     const auto done = [self, then](const error_code& ec, std::size_t n) {
-      if (self->closed_) return;
+      // A farewell is on its way (timeout, shutdown): nothing more is read.
+      if (self->closed_ || self->farewell_) return;
       if (ec) {
         self->close();
         return;
@@ -461,7 +464,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void timed_out() {
     server_.timeouts.fetch_add(1, std::memory_order_relaxed);
     if (phase_ == Phase::Reading) {
-      phase_ = Phase::Closing;
       send_then_close(session_->on_timeout());
       return;
     }
@@ -510,6 +512,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> in_;
   std::array<char, 2048> chunk_{};
   bool greeted_ = false;
+  bool farewell_ = false;
   bool closed_ = false;
 };
 
@@ -540,7 +543,16 @@ void FrontServer::Impl::accept(Listener& listener) {
       else ++count;
     }
     if (!admitted) {
-      refused.fetch_add(1, std::memory_order_relaxed);
+      const auto total = refused.fetch_add(1, std::memory_order_relaxed) + 1;
+      // At most a line a second, however many come.
+      const auto now = Clock::now();
+      if (now - last_refusal_logged >= std::chrono::seconds(1)) {
+        last_refusal_logged = now;
+        note(std::string(front_kind_name(listener.spec.kind)) + ": refused a connection from " + address +
+             " (bounds: " + std::to_string(options.max_connections) + " connections, " +
+             std::to_string(options.max_per_address) + " per address; " + std::to_string(total) +
+             " refused since start)");
+      }
       error_code ignored;
       socket.close(ignored);
     } else {
