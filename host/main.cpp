@@ -248,15 +248,17 @@ int run_serve(const Common& common, const ServeOptions& o) {
   options.max_prelogin_per_address = static_cast<std::size_t>(o.max_waiting_per_address);
   try {
     admin::Server server(*host, options, common.verbose ? admin::Server::Logger(log_line) : admin::Server::Logger());
-    fronts::FrontServer front_server(*host, front_options, log_line);
+    std::optional<fronts::FrontServer> front_server;
+    if (!front_options.fronts.empty()) front_server.emplace(*host, front_options, log_line);
     for (const auto& endpoint : server.endpoints()) std::cout << "listening on " << endpoint << "\n";
-    for (const auto& [name, endpoint] : front_server.endpoints())
-      std::cout << name << " listening on " << endpoint << "\n";
+    if (front_server)
+      for (const auto& [name, endpoint] : front_server->endpoints())
+        std::cout << name << " listening on " << endpoint << "\n";
     std::cout.flush();
     int signal = 0;
     sigwait(&stop_signals, &signal);
     std::cerr << "authhost: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
-    front_server.stop();
+    if (front_server) front_server->stop();
     server.stop();
   } catch (const admin::ServerError& e) {
     std::cerr << "authhost serve: " << e.what() << "\n";
