@@ -1,5 +1,9 @@
 #include "host/fronts/front_server.hpp"
 
+#include <openssl/err.h>
+#include <pthread.h>
+
+#include <csignal>
 #include <openssl/ssl.h>
 
 #include <array>
@@ -13,7 +17,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
@@ -94,6 +97,10 @@ class Connection;
 
 struct Loop {
   asio::io_context io{1};
+  // Every read of this loop's connections lands here first and is copied
+  // to the connection's own input at once: an idle connection holds no
+  // read buffer.
+  std::array<char, 16 * 1024> buffer{};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::thread thread;
   // Touched on this loop's thread only.
@@ -153,6 +160,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void start() {
     started_ = Clock::now();
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
     idle_since_ = started_;
     facts_ = server_.tls.domain(state_.domain);
     state_.cleartext_allowed = facts_->cleartext_allowed;
@@ -218,20 +227,75 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     out_ = std::move(text);
+    written_ = 0;
     phase_ = Phase::Writing;
     arm_deadline();
+    if (!ssl_) {
+      auto self = shared_from_this();
+      asio::async_write(socket_, asio::buffer(out_), [self](const error_code& ec, std::size_t) {
+        if (self->closed_) return;
+        self->out_.clear();
+        if (ec) {
+          self->close();
+          return;
+        }
+        self->after_write();
+      });
+      return;
+    }
+    write_tls();
+  }
+
+  // SSL_write is retried with the same buffer until all of it is taken.
+  void write_tls() {
+    while (written_ < out_.size()) {
+      ERR_clear_error();
+      const int n = SSL_write(ssl_.get(), out_.data() + written_, static_cast<int>(out_.size() - written_));
+      if (n > 0) {
+        written_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (!wait_for_tls(n, &Connection::write_tls)) close();
+      return;
+    }
+    out_.clear();
+    after_write();
+  }
+
+  // After an SSL call returned `result`: wait for the socket as OpenSSL
+  // asks, then call `again`; false when the connection is over.
+  bool wait_for_tls(int result, void (Connection::*again)()) {
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+      tls_error_ = error == SSL_ERROR_ZERO_RETURN ? "closed by the client"
+                   : error == SSL_ERROR_SYSCALL   ? "the connection ended"
+                                                  : tls_error_text();
+      return false;
+    }
+    wait_socket(error == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, again);
+    return true;
+  }
+
+  void wait_socket(tcp::socket::wait_type what, void (Connection::*again)()) {
     auto self = shared_from_this();
-    const auto done = [self](const error_code& ec, std::size_t) {
+    socket_.async_wait(what, [self, again](const error_code& ec) {
       if (self->closed_) return;
-      self->out_.clear();
       if (ec) {
         self->close();
         return;
       }
-      self->after_write();
-    };
-    if (tls_) asio::async_write(*tls_, asio::buffer(out_), done);
-    else asio::async_write(socket_, asio::buffer(out_), done);
+      ((*self).*again)();
+    });
+  }
+
+  static std::string tls_error_text() {
+    std::string text;
+    while (const unsigned long e = ERR_get_error()) {
+      std::array<char, 256> buffer{};
+      ERR_error_string_n(e, buffer.data(), buffer.size());
+      text += (text.empty() ? "" : "; ") + std::string(buffer.data());
+    }
+    return text.empty() ? std::string("TLS protocol error") : text;
   }
 
   void send_then_close(std::string text) {
@@ -242,23 +306,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // --- reading ----------------------------------------------------------
 
+  // Reads what there is into the loop's buffer and appends it to the
+  // input, then calls `then`; waits for the socket when nothing is there.
   void read_more(void (Connection::*then)()) {
     phase_ = Phase::Reading;
     arm_deadline();
-    auto self = shared_from_this();
-    const auto done = [self, then](const error_code& ec, std::size_t n) {
-      // A farewell is on its way (timeout, shutdown): nothing more is read.
-      if (self->closed_ || self->farewell_) return;
-      if (ec) {
-        self->close();
+    read_then_ = then;
+    read_now();
+  }
+
+  void read_now() {
+    // A farewell is on its way (timeout, shutdown): nothing more is read.
+    if (farewell_) return;
+    auto& buffer = loop_.buffer;
+    std::size_t n = 0;
+    if (ssl_) {
+      ERR_clear_error();
+      const int r = SSL_read(ssl_.get(), buffer.data(), static_cast<int>(buffer.size()));
+      if (r <= 0) {
+        if (!wait_for_tls(r, &Connection::read_now)) close();
         return;
       }
-      self->in_.insert(self->in_.end(), self->chunk_.begin(), self->chunk_.begin() + static_cast<std::ptrdiff_t>(n));
-      wipe_memory(self->chunk_.data(), n);
-      ((*self).*then)();
-    };
-    if (tls_) tls_->async_read_some(asio::buffer(chunk_), done);
-    else socket_.async_read_some(asio::buffer(chunk_), done);
+      n = static_cast<std::size_t>(r);
+    } else {
+      error_code ec;
+      n = socket_.read_some(asio::buffer(buffer), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        wait_socket(tcp::socket::wait_read, &Connection::read_now);
+        return;
+      }
+      if (ec) {
+        close();
+        return;
+      }
+    }
+    in_.insert(in_.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+    wipe_memory(buffer.data(), n);
+    ((*this).*read_then_)();
   }
 
   void next_line() {
@@ -370,32 +454,42 @@ class Connection : public std::enable_shared_from_this<Connection> {
       close();
       return;
     }
-    tls_.emplace(socket_, *facts->tls);
     handshake_.domain = facts;
-    TlsContexts::attach(tls_->native_handle(), handshake_);
+    ssl_.reset(TlsContexts::start_handshake(handshake_, socket_.native_handle()));
+    if (!ssl_) {
+      server_.note(std::string(front_kind_name(kind_)) + ": cannot start TLS: " + tls_error_text());
+      close();
+      return;
+    }
     phase_ = Phase::Handshake;
     arm_deadline();
-    auto self = shared_from_this();
-    tls_->async_handshake(asio::ssl::stream_base::server, [self](const error_code& ec) {
-      if (self->closed_) return;
-      self->handshaken(ec);
-    });
+    handshake_step();
   }
 
-  void handshaken(const error_code& ec) {
+  void handshake_step() {
+    ERR_clear_error();
+    const int r = SSL_do_handshake(ssl_.get());
+    if (r == 1) {
+      handshaken(true);
+      return;
+    }
+    if (!wait_for_tls(r, &Connection::handshake_step)) handshaken(false);
+  }
+
+  void handshaken(bool ok) {
     const DomainFronts& domain = *handshake_.domain;
     const std::string who = std::string(front_kind_name(kind_)) + " TLS from " + state_.client_address;
-    if (ec) {
+    if (!ok) {
       server_.handshake_failures.fetch_add(1, std::memory_order_relaxed);
       if (domain.log_level >= 2) {
-        std::string line = who + ": handshake failed: " + ec.message();
+        std::string line = who + ": handshake failed: " + tls_error_;
         if (!handshake_.certificate_problem.empty()) line += "; client certificate refused: " + handshake_.certificate_problem;
         server_.note(line);
       }
       close();
       return;
     }
-    SSL* ssl = tls_->native_handle();
+    SSL* ssl = ssl_.get();
     state_.tls = true;
     state_.tls_version = SSL_get_version(ssl);
     state_.domain = domain.domain;
@@ -479,6 +573,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     error_code ignored;
     deadline_.cancel();
     hold_.cancel();
+    if (ssl_ && state_.tls) (void)SSL_shutdown(ssl_.get());  // close_notify, if the socket takes it now
+    ERR_clear_error();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     wipe_input();
@@ -490,7 +586,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   FrontServer::Impl& server_;
   Loop& loop_;
   tcp::socket socket_;
-  std::optional<asio::ssl::stream<tcp::socket&>> tls_;
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl_{nullptr, SSL_free};
+  std::string tls_error_;           // why the last TLS call failed, for the log
+  void (Connection::*read_then_)() = nullptr;
+  std::size_t written_ = 0;
   FrontKind kind_;
   ConnectionState state_;
   std::unique_ptr<Session> session_;
@@ -510,7 +609,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string mechanism_;
   std::string out_;
   std::vector<char> in_;
-  std::array<char, 2048> chunk_{};
   bool greeted_ = false;
   bool farewell_ = false;
   bool closed_ = false;
@@ -599,7 +697,15 @@ FrontServer::FrontServer(Host& host, FrontOptions options, Logger log)
   for (auto& listener : impl.listeners) impl.accept(*listener);
   for (auto& loop : impl.loops) {
     loop->guard.emplace(loop->io.get_executor());
-    loop->thread = std::thread([&io = loop->io] { io.run(); });
+    loop->thread = std::thread([&io = loop->io] {
+      // OpenSSL writes to the socket with write(): a client gone must end
+      // its connection with EPIPE, not the process with SIGPIPE.
+      sigset_t pipe_signal;
+      sigemptyset(&pipe_signal);
+      sigaddset(&pipe_signal, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+      io.run();
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 #include "host/fronts/tls.hpp"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
@@ -77,7 +78,16 @@ std::array<unsigned char, 32> session_id_context(const std::string& domain) {
 
 TlsContexts::TlsContexts(Host& host, Logger log) : host_(host), log_(std::move(log)) {}
 
-void TlsContexts::attach(SSL* ssl, HandshakeFacts& facts) { SSL_set_ex_data(ssl, facts_index(), &facts); }
+SSL* TlsContexts::start_handshake(HandshakeFacts& facts, int fd) {
+  SSL* ssl = SSL_new(facts.domain->tls.get());
+  if (!ssl) return nullptr;
+  if (SSL_set_fd(ssl, fd) != 1 || SSL_set_ex_data(ssl, facts_index(), &facts) != 1) {
+    SSL_free(ssl);
+    return nullptr;
+  }
+  SSL_set_accept_state(ssl);
+  return ssl;
+}
 
 std::string TlsContexts::stamp_of(const std::string& domain, std::string& mode) {
   const Effective settings = host_.effective(domain, "");
@@ -154,8 +164,12 @@ std::shared_ptr<const DomainFronts> TlsContexts::make(const std::string& domain,
       log_("fronts: no TLS for " + domain + ": " + identity.error);
       return facts;
     }
-    auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
-    SSL_CTX* ctx = context->native_handle();
+    std::shared_ptr<SSL_CTX> context(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+    if (!context) {
+      facts->tls_error = "OpenSSL cannot make a TLS context: " + openssl_error();
+      return facts;
+    }
+    SSL_CTX* ctx = context.get();
     ERR_clear_error();
     const bool loaded = SSL_CTX_use_certificate(ctx, identity.value->certificate.get()) == 1 &&
                         SSL_CTX_use_PrivateKey(ctx, identity.value->key.get()) == 1 &&
@@ -226,7 +240,7 @@ int TlsContexts::on_server_name(SSL* ssl, int*, void* arg) {
       return SSL_TLSEXT_ERR_OK;
     auto chosen = self->domain(*domain);
     if (!chosen->tls) return SSL_TLSEXT_ERR_OK;
-    SSL_CTX* ctx = chosen->tls->native_handle();
+    SSL_CTX* ctx = chosen->tls.get();
     if (SSL_set_SSL_CTX(ssl, ctx) != ctx) return SSL_TLSEXT_ERR_OK;
     // The verify mode and the issuers asked for are the SSL object's own,
     // copied from the first context: take the chosen domain's.

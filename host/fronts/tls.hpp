@@ -37,8 +37,6 @@
 #include <string>
 #include <string_view>
 
-#include <boost/asio/ssl/context.hpp>
-
 namespace authd::host {
 class Host;
 }
@@ -50,7 +48,7 @@ struct DomainFronts {
   std::string domain;
   bool cleartext_allowed = true;  // SecureMethodRequired off for the domain
   // nullptr when the domain serves no TLS; tls_error says why (for the log).
-  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::shared_ptr<SSL_CTX> tls;
   std::string tls_error;
   std::string issuer_subject;     // ClientCertificateIssuer
   bool certificate_required = false;
@@ -80,9 +78,10 @@ class TlsContexts {
   // and the domain serves no TLS.
   std::shared_ptr<const DomainFronts> domain(const std::string& domain);
 
-  // Before a handshake: attach `facts` (which must outlive the SSL object)
-  // to `ssl`, whose context is facts.domain->tls.
-  static void attach(SSL* ssl, HandshakeFacts& facts);
+  // A server-side SSL object for a handshake with facts.domain->tls, which
+  // it records in `facts` (which must outlive it); nullptr when OpenSSL
+  // cannot make one.
+  static SSL* start_handshake(HandshakeFacts& facts, int fd);
 
  private:
   struct Entry {
