@@ -117,7 +117,10 @@ class CommandParser {
 
   // "..." with \\ and \" as the only escapes.
   std::optional<std::string> quoted() {
+    // Room for the whole rest up front: a password never grows out of a
+    // buffer that would be freed unwiped.
     std::string out;
+    out.reserve(line().size() - pos_);
     for (++pos_; pos_ < line().size(); ++pos_) {
       const char c = line()[pos_];
       if (c == '"') {
@@ -175,7 +178,11 @@ bool is_inbox(std::string_view mailbox) { return equal_ignoring_case(mailbox, "I
 class ImapSession final : public SessionBase {
  public:
   ImapSession(const ConnectionState& state, const SessionLimits& limits)
-      : SessionBase(Protocol::Imap, state, limits) {}
+      : SessionBase(Protocol::Imap, state, limits) {
+    // Segments may hold a password: the vector never reallocates, so no
+    // short string is left behind in a freed buffer.
+    segments_.reserve(2 * kMaxLiteralsPerCommand + 2);
+  }
   ~ImapSession() override { forget_command(); }
 
   Output greeting() override {

@@ -39,7 +39,7 @@ class SmtpSession final : public SessionBase {
     if (verb_is(verb, {"HELO"})) return helo(words);
     if (verb_is(verb, {"VRFY"})) return send("252 2.5.0 this host does not verify addresses\r\n");
     if (verb_is(verb, {"HELP"})) return send("214 2.0.0 commands: EHLO HELO STARTTLS AUTH NOOP RSET QUIT\r\n");
-    if (verb_is(verb, {"EXPN", "ETRN", "TURN"})) return send("502 5.5.1 command not implemented\r\n");
+    if (verb_is(verb, {"EXPN", "ETRN", "TURN"})) return send("502 5.5.1 command not available\r\n");
     const bool known = verb_is(verb, {"STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT"});
     if (!known) return send("500 5.5.2 unknown command\r\n");
     if (!greeted_) return send("503 5.5.1 EHLO first\r\n");

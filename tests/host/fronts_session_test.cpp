@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 #include <regex>
 
 #include "host/fronts/sasl.hpp"
@@ -822,7 +823,7 @@ TEST(SmtpSession, CommandsBeforeEhlo) {
   EXPECT_EQ(c.say("NOOP"), "250 2.0.0 OK\r\n");
   EXPECT_EQ(c.say("RSET"), "250 2.0.0 OK\r\n");
   EXPECT_EQ(c.say("VRFY bob"), "252 2.5.0 this host does not verify addresses\r\n");
-  EXPECT_EQ(c.say("EXPN list"), "502 5.5.1 command not implemented\r\n");
+  EXPECT_EQ(c.say("EXPN list"), "502 5.5.1 command not available\r\n");
   EXPECT_EQ(c.say("FROB"), "500 5.5.2 unknown command\r\n");
   EXPECT_EQ(c.say("HELO x"), "250 mail.example.com\r\n");
   EXPECT_EQ(c.say("AUTH PLAIN"), "503 5.5.1 EHLO first\r\n") << "AUTH is an extension of EHLO";
@@ -975,6 +976,60 @@ TEST(SmtpSession, HiddenAnswerIsTheSameForUnknownAndWrongPassword) {
   auto unknown = rejected();
   unknown.why = RejectWhy::UnknownName;
   EXPECT_EQ(a.session->on_login(unknown).send, b.session->on_login(rejected()).send);
+}
+
+}  // namespace
+}  // namespace authd::host::fronts
+
+namespace authd::host::fronts {
+namespace {
+
+// Random lines, literals and login outcomes: every session answers each
+// without crashing, and a closed connection is never fed again.
+TEST(FrontSession, RandomInputNeverBreaksASession) {
+  std::mt19937 random(20240611);
+  const std::vector<std::string> words{"a1 ", "LOGIN ", "AUTHENTICATE ", "AUTH ", "USER ", "PASS ", "PLAIN ",
+                                       "LOGIN", "EHLO x", "{5}", "{3+}", "\"", "\\", "=", "*", "(", ")",
+                                       "SELECT INBOX", "LIST \"\" *", "STATUS INBOX (", "APOP ", "CRAM-MD5",
+                                       "EXTERNAL", std::string(1, '\0'), "\r", "AGJvYgBwdw==", " "};
+  for (const Protocol protocol : {Protocol::Pop3, Protocol::Imap, Protocol::Submission}) {
+    SessionLimits limits;
+    limits.max_literal = 64;
+    limits.max_commands_before_login = 1000000;
+    limits.max_failed_logins = 1000000;
+    for (int round = 0; round < 20; ++round) {
+      Connection c(protocol, round % 2 ? with_certificate : plain_text_only, limits);
+      Output out = c.session->greeting();
+      for (int step = 0; step < 300 && out.next != Next::Close; ++step) {
+        switch (out.next) {
+          case Next::ReadLiteral:
+            ASSERT_LE(out.literal_size, limits.max_literal);
+            out = c.session->on_literal(std::string(out.literal_size, 'x'));
+            break;
+          case Next::Login: {
+            const LoginStatus statuses[] = {LoginStatus::Accepted, LoginStatus::Rejected, LoginStatus::TempFail};
+            out = c.session->on_login(result(statuses[random() % 3], "no"));
+            break;
+          }
+          case Next::StartTls:
+            c.state.tls = true;
+            c.state.starttls_available = false;
+            out = c.session->on_tls_started();
+            break;
+          default: {
+            std::string line;
+            const int pieces = static_cast<int>(random() % 6);
+            for (int i = 0; i < pieces; ++i) line += words[random() % words.size()];
+            out = c.session->on_line(line);
+            break;
+          }
+        }
+        if (out.next != Next::ReadLiteral && out.next != Next::Login && out.next != Next::StartTls) {
+          EXPECT_TRUE(out.send.empty() || out.send.ends_with("\r\n")) << out.send;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
