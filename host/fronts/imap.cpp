@@ -160,17 +160,28 @@ class CommandParser {
 };
 
 // LIST's wildcards: "*" matches anything, "%" anything but the delimiter.
+// One pass over the pattern, keeping which prefixes of the name match so
+// far: linear in the pattern however many wildcards it holds.
 bool wildcard_match(std::string_view pattern, std::string_view name) {
-  if (pattern.empty()) return name.empty();
-  if (pattern[0] == '*' || pattern[0] == '%') {
-    for (std::size_t i = 0; i <= name.size(); ++i) {
-      if (wildcard_match(pattern.substr(1), name.substr(i))) return true;
-      if (i < name.size() && pattern[0] == '%' && name[i] == '/') break;
+  std::vector<bool> reach(name.size() + 1, false);
+  reach[0] = true;
+  for (const char p : pattern) {
+    std::vector<bool> next(name.size() + 1, false);
+    if (p == '*' || p == '%') {
+      bool any = false;
+      for (std::size_t j = 0; j <= name.size(); ++j) {
+        if (p == '%' && j > 0 && name[j - 1] == '/') any = false;
+        any = any || reach[j];
+        next[j] = any;
+      }
+    } else {
+      for (std::size_t j = 0; j < name.size(); ++j) {
+        next[j + 1] = reach[j] && base::lower_ascii(p) == base::lower_ascii(name[j]);
+      }
     }
-    return false;
+    reach = std::move(next);
   }
-  return !name.empty() && base::lower_ascii(pattern[0]) == base::lower_ascii(name[0]) &&
-         wildcard_match(pattern.substr(1), name.substr(1));
+  return reach[name.size()];
 }
 
 bool is_inbox(std::string_view mailbox) { return equal_ignoring_case(mailbox, "INBOX"); }

@@ -669,6 +669,9 @@ TEST(ImapSession, EmptyInboxAfterLogin) {
   EXPECT_EQ(c.say("b4 LIST \"\" \"\""), "* LIST (\\Noselect) \"/\" \"\"\r\nb4 OK LIST completed\r\n");
   EXPECT_EQ(c.say("b5 LIST \"\" inb%"), "* LIST (\\HasNoChildren) \"/\" INBOX\r\nb5 OK LIST completed\r\n");
   EXPECT_EQ(c.say("b6 LIST \"\" Sent"), "b6 OK LIST completed\r\n");
+  EXPECT_EQ(c.say("b6 LIST \"\" I*B%X"), "* LIST (\\HasNoChildren) \"/\" INBOX\r\nb6 OK LIST completed\r\n");
+  EXPECT_EQ(c.say("b6 LIST \"\" " + std::string(8000, '*') + "Z"), "b6 OK LIST completed\r\n")
+      << "many wildcards cost time linear in the pattern";
   EXPECT_EQ(c.say("b7 LSUB \"\" *"), "* LSUB () \"/\" INBOX\r\nb7 OK LSUB completed\r\n");
   EXPECT_EQ(c.say("b8 CLOSE"), "b8 BAD no mailbox selected\r\n");
   EXPECT_EQ(c.say("b9 SELECT inbox"),
