@@ -913,7 +913,7 @@ class DomainsTest(FrontsCase):
         cls.make_client_certificates()
         h.run("pki", "trust", "add", os.path.join(cls.pki, "users-ca.pem"))
         listing = h.run("pki", "trust", "list").stdout
-        subject = re.search(r"UTC\s+(\S.*Users CA)\s*$", listing, re.M)
+        subject = re.search(r"UTC  (\S[^\n]*Users CA)\s*$", listing, re.M)
         assert subject, listing
         cls.issuer = subject.group(1).strip()
         h.settings("ClientCertificateIssuer=" + cls.issuer, domain="a.test")
@@ -966,6 +966,8 @@ class DomainsTest(FrontsCase):
                 with self.subTest(domain=domain, proto=proto):
                     args = ["-connect", "127.0.0.1:%d" % self.port(proto), "-servername", domain, "-showcerts",
                             "-CAfile", self.domain_ca[domain], "-verify_return_error", "-verify_hostname", domain]
+                    # b.test requires a client certificate.
+                    args += ["-cert", self.cert("carol")[0], "-key", self.cert("carol")[1]]
                     if starttls:
                         args += ["-starttls", starttls]
                     r = s_client(*args)
