@@ -220,7 +220,8 @@ void add_pki_commands(CLI::App& app, PkiCommandLine& c) {
                        "certificate)");
   add_domain(c.show, c, false);
 
-  c.export_certificate = sub("export-certificate", "print the domain's certificate (PEM) on standard output");
+  c.export_certificate = sub("export-certificate", "print the domain's certificate (PEM) on standard output (in test "
+                                                                  "mode: the test certificate)");
   add_domain(c.export_certificate, c, true);
   c.export_certificate->add_flag("--chain", c.with_chain, "the CA chain after it");
 

@@ -162,6 +162,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     started_ = Clock::now();
     error_code ignored;
     socket_.non_blocking(true, ignored);
+    // Answers are whole lines written at once: none should wait for the
+    // client's acknowledgement of the one before (after a TLS handshake the
+    // greeting follows the session tickets).
+    socket_.set_option(tcp::no_delay(true), ignored);
     idle_since_ = started_;
     facts_ = server_.tls.domain(state_.domain);
     state_.cleartext_allowed = facts_->cleartext_allowed;
@@ -177,10 +181,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The server stops: a farewell where the client is waiting for one.
   void shut_down() {
     if (closed_) return;
+    stopping_ = true;
     if (phase_ == Phase::Reading) {
       send_then_close(session_->on_shutdown());
       return;
     }
+    // An answer being written is followed by the farewell (after_write).
+    if (phase_ == Phase::Writing && !farewell_) return;
     close();
   }
 
@@ -201,6 +208,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void after_write() {
+    if (stopping_ && !farewell_) {
+      send_then_close(session_->on_shutdown());
+      return;
+    }
     switch (next_) {
       case Output::Next::ReadLine: next_line(); return;
       case Output::Next::ReadLiteral: next_literal(); return;
@@ -228,8 +239,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     out_ = std::move(text);
     written_ = 0;
-    phase_ = Phase::Writing;
-    arm_deadline();
+    enter(Phase::Writing);
     if (!ssl_) {
       auto self = shared_from_this();
       asio::async_write(socket_, asio::buffer(out_), [self](const error_code& ec, std::size_t) {
@@ -309,8 +319,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reads what there is into the loop's buffer and appends it to the
   // input, then calls `then`; waits for the socket when nothing is there.
   void read_more(void (Connection::*then)()) {
-    phase_ = Phase::Reading;
-    arm_deadline();
+    enter(Phase::Reading);
     read_then_ = then;
     read_now();
   }
@@ -401,8 +410,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // --- logins -----------------------------------------------------------
 
   void run_login() {
-    phase_ = Phase::Login;
-    arm_deadline();
+    enter(Phase::Login);
     login_.client_address = state_.client_address;
     login_.secure = state_.tls;
     login_.hold_answer = false;
@@ -461,8 +469,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       close();
       return;
     }
-    phase_ = Phase::Handshake;
-    arm_deadline();
+    enter(Phase::Handshake);
     handshake_step();
   }
 
@@ -523,8 +530,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto& o = server_.options;
     switch (phase_) {
       case Phase::Writing:
-      case Phase::Closing: return Clock::now() + o.send_timeout;
-      case Phase::Handshake: return Clock::now() + o.handshake_timeout;
+      case Phase::Closing: return phase_since_ + o.send_timeout;
+      case Phase::Handshake: return phase_since_ + o.handshake_timeout;
       case Phase::Login: return Clock::time_point::max();
       case Phase::Idle:
       case Phase::Reading: break;
@@ -535,6 +542,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // The deadline of the phase just entered; the timer is moved only when it
   // must fire sooner (a later deadline is found when it fires).
+  void enter(Phase phase) {
+    phase_ = phase;
+    phase_since_ = Clock::now();
+    arm_deadline();
+  }
+
   void arm_deadline() {
     deadline_at_ = deadline();
     if (deadline_at_ == Clock::time_point::max()) return;
@@ -603,6 +616,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point started_{};
   Clock::time_point idle_since_{};
   Phase phase_ = Phase::Idle;
+  Clock::time_point phase_since_{};
   Output::Next next_ = Output::Next::ReadLine;
   std::size_t literal_size_ = 0;
   LoginRequest login_;
@@ -611,6 +625,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> in_;
   bool greeted_ = false;
   bool farewell_ = false;
+  bool stopping_ = false;  // the server stops: a farewell after the answer being written
   bool closed_ = false;
 };
 

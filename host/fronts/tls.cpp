@@ -76,7 +76,9 @@ std::array<unsigned char, 32> session_id_context(const std::string& domain) {
 
 }  // namespace
 
-TlsContexts::TlsContexts(Host& host, Logger log) : host_(host), log_(std::move(log)) {}
+TlsContexts::TlsContexts(Host& host, Logger log) : host_(host), log_(std::move(log)) {
+  if (!log_) log_ = [](std::string_view) {};
+}
 
 SSL* TlsContexts::start_handshake(HandshakeFacts& facts, int fd) {
   SSL* ssl = SSL_new(facts.domain->tls.get());
