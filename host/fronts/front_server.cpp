@@ -231,7 +231,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void write(std::string text) {
     if (text.empty()) {
       // Through the loop, so that a run of steps that send nothing does not
-      // grow the stack.
+      // grow the stack. Writing (of nothing) until then: a timeout or a
+      // shutdown meanwhile closes instead of starting a farewell that the
+      // step would cut short.
+      enter(Phase::Writing);
       asio::post(loop_.io, [self = shared_from_this()] {
         if (!self->closed_) self->after_write();
       });
@@ -269,7 +272,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     out_.clear();
-    after_write();
+    // Through the loop: a client that pipelines many commands over TLS,
+    // each answer written at once, must not grow the stack.
+    asio::post(loop_.io, [self = shared_from_this()] {
+      if (!self->closed_) self->after_write();
+    });
   }
 
   // After an SSL call returned `result`: wait for the socket as OpenSSL
@@ -349,7 +356,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return;
       }
     }
-    in_.insert(in_.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+    append_input(buffer.data(), n);
     wipe_memory(buffer.data(), n);
     ((*this).*read_then_)();
   }
@@ -393,6 +400,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Output output = session_->on_literal(bytes);
     wipe_memory(bytes.data(), bytes.size());
     apply(std::move(output));
+  }
+
+  // The input may hold a password: when it must grow, the old block is
+  // wiped before it is freed.
+  void append_input(const char* data, std::size_t n) {
+    if (in_.size() + n > in_.capacity()) {
+      std::vector<char> bigger;
+      bigger.reserve(std::max(in_.capacity() * 2, in_.size() + n));
+      bigger.assign(in_.begin(), in_.end());
+      wipe_input();
+      in_.swap(bigger);
+    }
+    in_.insert(in_.end(), data, data + n);
   }
 
   void consume(std::size_t n) {

@@ -190,14 +190,19 @@ std::shared_ptr<const DomainFronts> TlsContexts::make(const std::string& domain,
     // TLS 1.0 and 1.1 sign with SHA-1 and MD5, which security level 1 and
     // up refuse (settings.cpp warns when they are chosen).
     if (version < TLS1_2_VERSION) SSL_CTX_set_security_level(ctx, 0);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // Decrypted records (passwords among them) are wiped when released.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_CLEANSE_PLAINTEXT);
     // Idle connections keep no read or write buffers.
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     const auto sid = session_id_context(domain);
     SSL_CTX_set_session_id_context(ctx, sid.data(), static_cast<unsigned int>(sid.size()));
     const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(
         settings.duration(setting::tls_session_time_to_live));
-    if (ttl.count() <= 0) {
+    // A resumed session skips the client certificate's verification, and
+    // the account it names would be unknown: a domain that asks for client
+    // certificates resumes none.
+    if (ttl.count() <= 0 || !facts->issuer_subject.empty()) {
       SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
       SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
       SSL_CTX_set_num_tickets(ctx, 0);

@@ -132,12 +132,13 @@ class LoginPath {
       return reject(RejectWhy::SecureMethodRequired, "clear-text method on an unencrypted connection");
     }
 
-    bool undecided = false, compared = false;
+    bool undecided = false, compared = false, cannot_serve = false;
     std::string why;
     const auto try_one = [&](PasswordKind kind, const CheckResult& r) {
       if (!r.detail.empty()) why += (why.empty() ? "" : "; ") + std::string(password_kind_name(kind)) + ": " + r.detail;
       if (r.check == Check::TempFail) undecided = true;
       if (r.check == Check::Mismatch && r.compared) compared = true;
+      if (r.check == Check::CannotServe) cannot_serve = true;
       if (r.check != Check::Match) return false;
       result_.matched = kind;
       return true;
@@ -163,7 +164,10 @@ class LoginPath {
       slot.finish(compared ? LoginOutcome::Failure : LoginOutcome::TempFail);
       return temp_fail(why);
     }
-    slot.finish(LoginOutcome::Failure);
+    // No password could serve the method (CRAM-MD5 against a hashed or an
+    // OS password): nothing was guessed, so nothing is counted; a client
+    // that tries the strongest method first must not lock its user out.
+    slot.finish(compared || empty || !cannot_serve ? LoginOutcome::Failure : LoginOutcome::TempFail);
     return reject(RejectWhy::WrongPassword, empty ? "empty password" : why.empty() ? "no password matched" : why);
   }
 

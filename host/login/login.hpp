@@ -18,8 +18,9 @@
 //      or by the helper (SASL(method)); OS and one-way passwords cannot;
 //   6. the outcome goes back to the lockout: a rejection of a password
 //      counts, a success clears; a temporary failure (PAM or the helper
-//      could not decide) and a refused clear-text method (step 4: no
-//      password was looked at) do not count.
+//      could not decide), a refused clear-text method (step 4: no
+//      password was looked at) and a secure method no password could
+//      serve (CRAM-MD5 against a hashed password) do not count.
 // With HideUnknownAccounts, every rejection (unknown name, wrong password,
 // suspended name, a secure method required) and every temporary failure
 // reads "incorrect account name or password" and is a rejection; a dummy

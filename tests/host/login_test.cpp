@@ -144,6 +144,24 @@ TEST(Login, SecureMethodsUseAClearTextInternalPassword) {
   EXPECT_NE(hashed.detail.find("one-way"), std::string::npos) << hashed.detail;
 }
 
+// curl and Thunderbird try CRAM-MD5 first when it is offered: against a
+// hashed password nothing is compared, so nothing is counted.
+TEST(Login, ASecureMethodNoPasswordCanServeIsNotCountedTowardTheLockout) {
+  TempDir dir;
+  auto host = make_host(dir);
+  server_setting(*host, "FailedLoginLimit", "2");
+  add_account(*host, "ann@example.com");
+  ASSERT_TRUE(host->set_password(postmaster(), "ann@example.com", Secret("tanstaaf")).ok());
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(secure_login(*host, "ann@example.com", LoginMethod::CramMd5, "b913a602c7eda7a495b4e6e7334d3890",
+                           "<1896.697170952@postoffice.reston.mci.net>").status,
+              LoginStatus::Rejected);
+  EXPECT_EQ(login(*host, "ann@example.com", "tanstaaf").status, LoginStatus::Accepted);
+  // Wrong passwords still are.
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(login(*host, "ann@example.com", "guess").status, LoginStatus::Rejected);
+  EXPECT_EQ(login(*host, "ann@example.com", "tanstaaf").why, RejectWhy::Suspended);
+}
+
 TEST(Login, SecureMethodRequiredRefusesClearTextOnPlainConnections) {
   TempDir dir;
   auto host = make_host(dir);
