@@ -85,7 +85,7 @@ Reservation Lockout::reserve(const std::string& canonical_name, const LockoutPol
     r.id_ = w.add_reservation(canonical_name, now + policy.reservation_ttl.count());
     r.owner_ = this;
     r.admitted_ = true;
-  });
+  }, Durability::Relaxed);
   return r;
 }
 
@@ -120,7 +120,7 @@ void Lockout::release(std::int64_t id, const std::string& name, const LockoutPol
       if (!w.trim_lockout(policy.table_size, now, policy.window.count())) w.erase_lockout(name);
       table_full = !w.lockout(name).has_value();
     }
-  });
+  }, Durability::Relaxed);
   if (table_full && log_)
     log_("lockout table full of suspended names (LockoutTableSize " + std::to_string(policy.table_size) +
          "): a failed login of " + name + " was not counted");

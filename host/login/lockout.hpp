@@ -14,7 +14,9 @@
 // N passwords. Reservations live in the store, taken and counted in one
 // write transaction, so the promise holds for any number of processes on one
 // data directory; each expires (reservation_ttl) so that a process killed
-// mid-login cannot hold its slots for ever.
+// mid-login cannot hold its slots for ever. These per-login writes are not
+// synced one by one (Durability::Relaxed): a power cut may forget the
+// failures counted since the last synced write, never suspend anyone.
 //
 // Suspended names are never forgotten before they lift. When suspensions
 // alone fill the table, the failures of names not in it cannot be counted

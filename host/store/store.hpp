@@ -3,9 +3,16 @@
 //
 // Every write runs in one IMMEDIATE transaction (write()), so a host killed
 // in the middle of one restarts with all of it or none of it. The journal is
-// WAL with synchronous=FULL and a busy timeout, so a second process (a tool,
-// a helper creating an account through the administration entry point) may
-// write while the host runs: it waits for the lock instead of failing.
+// WAL with a busy timeout, so a second process (a tool, a helper creating an
+// account through the administration entry point) may write while the host
+// runs: it waits for the lock instead of failing.
+//
+// Durability: a write is synced to disk before write() returns (FULL), so
+// it survives a power cut as well as a killed process; except the lockout's
+// bookkeeping of every login (Durability::Relaxed), which a killed process
+// keeps but a power cut may lose since the last synced write: a sync per
+// login would cap logins at the disk's sync rate, and what is lost is a few
+// failures of a window (and reservations, which expire anyway).
 //
 // The schema carries its version in the meta table; open() brings an older
 // database up to date, one migration per version, each in its transaction,
@@ -14,7 +21,7 @@
 // Faults (a missing, unreadable, unwritable or corrupt file; a lock held
 // past the busy timeout) are thrown as StoreError with a message that names
 // the file. Calls are serialised on one connection; none waits on anything
-// but SQLite.
+// but SQLite. Statements are prepared once and kept (StatementCache).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +37,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }
 
 namespace authd::host {
@@ -59,10 +67,47 @@ struct LockoutRow {
   std::int64_t updated_ms = 0;
 };
 
+enum class Durability {
+  Full,     // synced before write() returns
+  Relaxed,  // survives a killed process; a power cut may lose it
+};
+
+// Prepared statements of one connection, by their SQL text; a statement
+// is lent out reset, and reset again when given back, so that no finished
+// read keeps a snapshot of the database open.
+class StatementCache {
+ public:
+  explicit StatementCache(SQLite::Database& db);
+  ~StatementCache();
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  class Lease {
+   public:
+    explicit Lease(SQLite::Statement& statement) : statement_(&statement) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+    SQLite::Statement* operator->() const noexcept { return statement_; }
+    SQLite::Statement& operator*() const noexcept { return *statement_; }
+
+   private:
+    SQLite::Statement* statement_;
+  };
+
+  // `sql` must be a string literal (or live as long as the cache): it is the key.
+  Lease get(const char* sql);
+  SQLite::Database& db() noexcept { return db_; }
+
+ private:
+  SQLite::Database& db_;
+  std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
 // The statements a write transaction may run. Only valid inside write().
 class StoreWriter {
  public:
-  explicit StoreWriter(SQLite::Database& db) : db_(db) {}
+  explicit StoreWriter(StatementCache& statements) : statements_(statements), db_(statements.db()) {}
 
   void set_meta(const std::string& key, const std::string& value);
   void insert_domain(const std::string& domain);
@@ -95,6 +140,7 @@ class StoreWriter {
   bool account_exists(const std::string& domain, const std::string& name);
 
  private:
+  StatementCache& statements_;
   SQLite::Database& db_;
 };
 
@@ -112,7 +158,7 @@ class Store {
   // Run `body` in one IMMEDIATE transaction: committed when it returns,
   // rolled back when it throws (the exception goes on). SQLite faults become
   // StoreError.
-  void write(const std::function<void(StoreWriter&)>& body);
+  void write(const std::function<void(StoreWriter&)>& body, Durability durability = Durability::Full);
 
   std::optional<std::string> meta(const std::string& key);
   bool domain_exists(const std::string& domain);
@@ -129,10 +175,12 @@ class Store {
   template <typename F>
   auto guarded(const char* what, F&& body);
   void migrate();
+  std::optional<std::string> meta_value(const std::string& key);  // with the mutex held
 
   std::filesystem::path file_;
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<StatementCache> statements_;
 };
 
 }  // namespace authd::host
