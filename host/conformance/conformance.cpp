@@ -1,0 +1,1132 @@
+#include "host/conformance/conformance.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <random>
+
+#include "host/conformance/probe_session.hpp"
+#include "host/helper/pipe_signal.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/log_text.hpp"
+#include "protocol/quoting.hpp"
+
+namespace authd::host::conformance {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The battery in report order. Names are stable: scripts read them.
+constexpr CaseInfo cases[] = {
+    {"intf-1", "INTF 1 is answered \"OK v\" or \"INTF v\", v = min(1, the helper's version)"},
+    {"intf-2", "INTF 2 is answered \"OK v\" or \"INTF v\", v = min(2, the helper's version)"},
+    {"intf-3", "INTF 3 (newer than any helper) is answered with the helper's own version, at most 3"},
+    {"right-atom", "each account's right password, sent as an atom, is accepted"},
+    {"right-quoted", "the same passwords sent as quoted strings (\"...\") are accepted"},
+    {"wrong-atom", "a wrong password, sent as an atom, is rejected with ERROR"},
+    {"wrong-quoted", "a wrong password, sent as a quoted string, is rejected with ERROR"},
+    {"password-space", "a password with a space is accepted whole; the right password plus \" x\" is not"},
+    {"password-quote", "a password with a quote (\\\") is accepted; the right password plus a quote is not"},
+    {"password-backslash", "a password with a backslash (\\\\) is accepted; the right password plus one is not"},
+    {"password-ddd", "\\ddd codes decode to their byte: the right password with a byte as \\ddd is accepted, "
+                     "the right one plus \\001 is not"},
+    {"password-utf8", "a UTF-8 password is accepted byte for byte; the right password plus \"\xc3\xa9\" is not"},
+    {"name-case", "names and domains compare without case: NAME@DOMAIN in upper case is accepted"},
+    {"unknown-name", "an unknown name is rejected with ERROR, in the same words as a wrong password"},
+    {"empty-password", "an empty password (\"\") is rejected with ERROR"},
+    {"missing-password", "a VRFY without a password is rejected with ERROR"},
+    {"in-flight", "100 requests in flight: each answered once, by its number, with the right verdict"},
+    {"slow-fast", "a slow request does not hold up a fast one sent after it"},
+    {"max-line", "a request of exactly 8192 bytes (extra arguments ignored) is served"},
+    {"over-long-line", "a line over 8192 bytes gets ERROR or nothing and never turns into a second request"},
+    {"nul-in-line", "a NUL byte (raw or \\000) never lets a request through as if the line ended there"},
+    {"cr-in-line", "CR LF ends a line like LF; a CR inside a line is just a byte"},
+    {"unknown-command", "an unknown command and an unknown SASL method get ERROR"},
+    {"response-length", "every answer line, of every case, fits in 4096 bytes, even for huge requests"},
+    {"sequence-echo", "sequence numbers come back byte for byte (leading zeros, 20 digits)"},
+    {"end-of-input", "at end of input the helper answers what it holds and exits with status 0 within 5 s"},
+    {"timing", "an unknown name and a wrong password take the same time to answer (Welch's t)"},
+};
+
+constexpr std::size_t max_listed_lines = 40;   // per case and direction in the report
+constexpr std::size_t max_shown_bytes = 240;   // of one line in the report
+constexpr std::size_t in_flight_requests = 100;
+constexpr std::size_t timing_burst = 20;       // requests of the timing case in flight at once (half each kind)
+constexpr double timing_t_limit = 4.5;
+constexpr auto eof_limit = 5s;                 // the contract's bound on exiting after end of input
+constexpr auto short_grace = 1s;               // for helpers that do not exit at end of input
+constexpr auto slow_margin = 10ms;             // how long a fast answer must wait to count as held up
+
+std::string shown_safe(std::string_view text) { return protocol::log_safe_text(text, max_shown_bytes); }
+
+// Bytes that hold a password (quoted forms of it) and are wiped when dropped.
+class Scratch {
+ public:
+  explicit Scratch(std::size_t capacity) { text_.reserve(capacity); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { wipe_memory(text_.data(), text_.size()); }
+  std::string& text() { return text_; }
+
+ private:
+  std::string text_;
+};
+
+// A password the kit sends: its bytes and how the report shows it.
+struct Password {
+  Secret bytes;
+  std::string shown;  // "<password of joe@example.com>", or the literal text of one the kit made up
+};
+
+enum class Form {
+  Natural,  // an atom when it can be one, a quoted string otherwise (what a host sends)
+  Atom,
+  Quoted,   // a quoted string even when an atom would do
+  FirstByteDdd,  // quoted, its first byte written as \ddd
+};
+
+// Builds one request line: the wire bytes in a Secret, the shown text beside.
+class LineBuilder {
+ public:
+  explicit LineBuilder(std::string seq) : seq_(std::move(seq)) { text(seq_); }
+  LineBuilder& text(std::string_view t) {
+    wire_.append(t);
+    shown_.append(t);
+    return *this;
+  }
+  LineBuilder& password(const Password& p, Form form) {
+    const auto bytes = p.bytes.view();
+    Scratch encoded(bytes.size() * 4 + 8);
+    std::string& out = encoded.text();
+    bool quoted = true;
+    switch (form) {
+      case Form::Natural:
+        protocol::append_quoted_argument(out, bytes);
+        quoted = !protocol::is_atom(bytes);
+        break;
+      case Form::Atom:
+        out.append(bytes);
+        quoted = false;
+        break;
+      case Form::Quoted: protocol::append_quoted_string(out, bytes); break;
+      case Form::FirstByteDdd: {
+        const auto first = static_cast<unsigned char>(bytes.empty() ? ' ' : bytes.front());
+        const char ddd[] = {'"', '\\', static_cast<char>('0' + first / 100), static_cast<char>('0' + first / 10 % 10),
+                            static_cast<char>('0' + first % 10)};
+        out.append(ddd, sizeof ddd);
+        Scratch rest(bytes.size() * 4 + 8);
+        protocol::append_quoted_string(rest.text(), bytes.empty() ? bytes : bytes.substr(1));
+        out.append(std::string_view(rest.text()).substr(1));  // without its opening quote
+        break;
+      }
+    }
+    wire_.append(out);
+    const std::string inner = form == Form::FirstByteDdd ? p.shown + " (first byte as \\ddd)" : p.shown;
+    shown_.append(quoted ? "\"" + inner + "\"" : inner);
+    return *this;
+  }
+  // The raw bytes of a password, outside any quoting (a line that breaks the rules on purpose).
+  LineBuilder& raw_password(const Password& p) {
+    wire_.append(p.bytes.view());
+    shown_.append(p.shown);
+    return *this;
+  }
+  LineBuilder& raw(std::string_view bytes, std::string_view shown) {
+    wire_.append(bytes);
+    shown_.append(shown);
+    return *this;
+  }
+  std::size_t size() const { return wire_.size(); }
+  RequestLine finish(std::string_view ending = "\n", std::string_view note = {}) {
+    RequestLine line;
+    line.seq = seq_;
+    wire_.append(ending);
+    line.wire = std::move(wire_);
+    line.shown = shown_safe(shown_) + std::string(note);
+    return line;
+  }
+
+ private:
+  std::string seq_;
+  Secret wire_;
+  std::string shown_;
+};
+
+// What a probe's answer must be.
+enum class Expect {
+  Ok,
+  Error,
+  NotOk,           // an answer, and not OK (ERROR or FAILURE)
+  ErrorOrNothing,  // ERROR, or no answer at all
+  AnyAnswer,
+};
+
+struct Probe {
+  std::string seq;
+  Expect expect;
+  std::string what;  // what the probe sends, in words
+};
+
+std::string_view expect_words(Expect expect) {
+  switch (expect) {
+    case Expect::Ok: return "OK";
+    case Expect::Error: return "ERROR";
+    case Expect::NotOk: return "an answer other than OK";
+    case Expect::ErrorOrNothing: return "ERROR or no answer";
+    case Expect::AnyAnswer: return "an answer";
+  }
+  return "";
+}
+
+bool status_is(const AnswerLine* line, protocol::Status status) {
+  return line != nullptr && line->response && !line->response->intf_form && line->response->status == status;
+}
+
+std::string to_upper_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+std::string domain_of(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : std::string(address.substr(at + 1));
+}
+
+std::string random_hex(std::size_t digits) {
+  std::random_device device;
+  std::string out;
+  static constexpr char hex[] = "0123456789abcdef";
+  while (out.size() < digits) out.push_back(hex[device() % 16]);
+  return out;
+}
+
+double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// Welch's t of two samples (each with two values at least).
+double welch_t(const std::vector<double>& a, const std::vector<double>& b) {
+  const auto variance = [](const std::vector<double>& v, double m) {
+    double sum = 0;
+    for (const double x : v) sum += (x - m) * (x - m);
+    return sum / static_cast<double>(v.size() - 1);
+  };
+  const double ma = mean_of(a), mb = mean_of(b);
+  const double se = std::sqrt(variance(a, ma) / static_cast<double>(a.size()) +
+                              variance(b, mb) / static_cast<double>(b.size()));
+  if (se == 0) return ma == mb ? 0.0 : std::copysign(INFINITY, ma - mb);
+  return (ma - mb) / se;
+}
+
+std::string fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "ended by signal " + std::to_string(WTERMSIG(status));
+  return "ended";
+}
+
+class Battery {
+ public:
+  Battery(const Options& options, Report& report) : options_(options), report_(report) {
+    primary_ = 0;
+    for (std::size_t i = 0; i < options_.accounts.size(); ++i) {
+      if (protocol::is_atom(options_.accounts[i].password.view())) {
+        primary_ = i;
+        break;
+      }
+    }
+    wrong_ = "cf-wrong-" + random_hex(8);
+    unknown_ = options_.unknown.empty() ? "conformance-nobody-" + random_hex(6) + "@" + domain_of(primary().address)
+                                        : options_.unknown;
+    for (const auto& account : options_.accounts) add_masks(account);
+    for (const auto& account : options_.accounts) report_.accounts.push_back(shown_safe(account.address));
+    report_.unknown = shown_safe(unknown_);
+    report_.timeout = options_.timeout;
+  }
+
+  void run() {
+    if (!preflight()) return;
+    // First, so that the rest knows how long an ending may take.
+    end_of_input();
+    intf();
+    right_passwords();
+    wrong_passwords();
+    special_passwords();
+    name_case();
+    unknown_name();
+    empty_and_missing();
+    in_flight();
+    slow_fast();
+    max_line();
+    over_long_line();
+    nul_in_line();
+    cr_in_line();
+    unknown_command();
+    sequence_echo();
+    timing();
+    response_length();  // last: it also judges the answers of every other case
+    for (const auto& info : battery()) {
+      auto found = results_.find(std::string(info.name));
+      if (found != results_.end()) report_.cases.push_back(std::move(found->second));
+    }
+  }
+
+ private:
+  // ---- accounts and passwords ----
+
+  const Account& primary() const { return options_.accounts[primary_]; }
+
+  Password right(const Account& account) const {
+    return {Secret(account.password.view()), "<password of " + account.address + ">"};
+  }
+  Password right_plus(const Account& account, std::string_view suffix, std::string_view suffix_shown) const {
+    Password p;
+    p.bytes.reserve(account.password.size() + suffix.size());
+    p.bytes.append(account.password.view());
+    p.bytes.append(suffix);
+    p.shown = "<password of " + account.address + ">" + std::string(suffix_shown);
+    return p;
+  }
+  Password made_up(std::string_view text) const { return {Secret(text), std::string(text)}; }
+  Password wrong() const { return made_up(wrong_); }
+
+  // Each supplied password, its quoted forms and its longer pieces never
+  // reach the report: they are replaced wherever an answer repeats them.
+  void add_masks(const Account& account) {
+    const std::string label = "<password of " + shown_safe(account.address) + ">";
+    const auto bytes = account.password.view();
+    masks_.push_back({std::string(bytes), label});
+    masks_.push_back({protocol::quote_argument(bytes), label});
+    std::string quoted;
+    protocol::append_quoted_string(quoted, bytes);
+    masks_.push_back({std::move(quoted), label});
+    std::size_t start = 0;
+    while (start < bytes.size()) {
+      const auto end = std::min(bytes.find_first_of(" \"\\", start), bytes.size());
+      if (end - start >= 4 && end - start < bytes.size())
+        masks_.push_back({std::string(bytes.substr(start, end - start)), "<part of password of " +
+                                                                              shown_safe(account.address) + ">"});
+      start = end + 1;
+    }
+    std::stable_sort(masks_.begin(), masks_.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  }
+
+  std::string masked(std::string_view text) const {
+    std::string out(text);
+    for (const auto& [secret, label] : masks_) {
+      if (secret.empty()) continue;
+      for (std::size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at + label.size()))
+        out.replace(at, secret.size(), label);
+    }
+    return out;
+  }
+
+  // ---- sessions ----
+
+  std::chrono::milliseconds grace() const { return exits_at_end_of_input_ ? eof_limit : short_grace; }
+
+  std::unique_ptr<ProbeSession> open(CaseReport& c, bool handshake = true) {
+    auto session = std::make_unique<ProbeSession>(options_.command, options_.timeout);
+    if (const auto why = session->start()) {
+      c.result = Result::Fail;
+      c.detail = "the helper could not be started for this case: " + shown_safe(*why);
+      return nullptr;
+    }
+    if (handshake) session->handshake();
+    return session;
+  }
+
+  CaseReport& begin(std::string_view name) {
+    CaseReport& c = results_[std::string(name)];
+    c.name = std::string(name);
+    for (const auto& info : battery())
+      if (info.name == name) c.explanation = std::string(info.explanation);
+    return c;
+  }
+
+  // Copies what the session sent and received into the case, and fails it
+  // for any broken rule the session saw (answers to numbers never sent, ...).
+  void record(CaseReport& c, const ProbeSession& session) {
+    const auto& sent = session.sent_shown();
+    for (std::size_t i = 0; i < sent.size() && c.sent.size() < max_listed_lines; ++i) c.sent.push_back(sent[i]);
+    if (sent.size() > max_listed_lines)
+      c.sent.push_back("... " + std::to_string(sent.size() - max_listed_lines) + " more lines");
+    const auto& answers = session.answers();
+    for (std::size_t i = 0; i < answers.size() && c.received.size() < max_listed_lines; ++i) {
+      std::string text = shown_safe(masked(answers[i].text));
+      if (answers[i].overlong) text += " ... (over-long line: its first bytes only)";
+      c.received.push_back(std::move(text));
+    }
+    if (answers.size() > max_listed_lines)
+      c.received.push_back("... " + std::to_string(answers.size() - max_listed_lines) + " more lines");
+    for (const auto& line : answers)
+      if (line.overlong) overlong_cases_.push_back(c.name);
+    if (!session.problems().empty()) {
+      std::string problems;
+      for (const auto& p : session.problems()) problems += (problems.empty() ? "" : "; ") + shown_safe(p);
+      fail(c, problems);
+    }
+  }
+
+  static void fail(CaseReport& c, const std::string& why) {
+    c.result = Result::Fail;
+    c.detail += (c.detail.empty() ? "" : "; ") + why;
+  }
+
+  std::string answer_text(const AnswerLine* line) const {
+    return line == nullptr ? "no answer" : "\"" + shown_safe(masked(line->text)) + "\"";
+  }
+
+  // Checks each probe's answer; true when all are as expected.
+  bool check(CaseReport& c, const ProbeSession& session, const std::vector<Probe>& probes) {
+    bool all = true;
+    for (const auto& probe : probes) {
+      const AnswerLine* line = session.answer(probe.seq);
+      bool as_expected = false;
+      switch (probe.expect) {
+        case Expect::Ok: as_expected = status_is(line, protocol::Status::Ok); break;
+        case Expect::Error: as_expected = status_is(line, protocol::Status::Error); break;
+        case Expect::NotOk: as_expected = line != nullptr && !status_is(line, protocol::Status::Ok); break;
+        case Expect::ErrorOrNothing: as_expected = line == nullptr || status_is(line, protocol::Status::Error); break;
+        case Expect::AnyAnswer: as_expected = line != nullptr; break;
+      }
+      if (!as_expected) {
+        all = false;
+        fail(c, probe.seq + " (" + probe.what + "): expected " + std::string(expect_words(probe.expect)) + ", got " +
+                    answer_text(line));
+      }
+    }
+    return all;
+  }
+
+  // The usual shape of a case: send the probes' lines in one go, wait for
+  // the answers that must come, end the helper, check.
+  void run_probes(CaseReport& c, std::vector<RequestLine> lines, const std::vector<Probe>& probes,
+                  const std::string& pass_detail) {
+    auto session = open(c);
+    if (!session) return;
+    session->send(std::move(lines));
+    std::vector<std::string> required;
+    for (const auto& probe : probes)
+      if (probe.expect != Expect::ErrorOrNothing) required.push_back(probe.seq);
+    session->wait_for(required);
+    session->end(grace());
+    c.result = Result::Pass;
+    check(c, *session, probes);
+    record(c, *session);
+    if (c.result == Result::Pass) c.detail = pass_detail;
+  }
+
+  std::string next_seq() { return std::to_string(++seq_); }
+
+  RequestLine vrfy(const std::string& seq, const std::string& address, const Password& password, Form form) {
+    return LineBuilder(seq).text(" VRFY " + address + " ").password(password, form).finish();
+  }
+
+  // ---- the cases ----
+
+  bool preflight() {
+    // The helper's standard error goes to a file of ours, so that a helper
+    // that will not start can say why in the report.
+    std::string stderr_path = (std::filesystem::temp_directory_path() / "authhost-conformance-XXXXXX").string();
+    const int fd = ::mkstemp(stderr_path.data());
+    if (fd >= 0) ::close(fd);
+    else stderr_path.clear();
+    ProbeSession session(options_.command, options_.timeout, stderr_path);
+    if (const auto why = session.start()) {
+      report_.could_not_run = shown_safe(*why);
+      if (!stderr_path.empty()) std::filesystem::remove(stderr_path);
+      return false;
+    }
+    std::vector<RequestLine> lines;
+    lines.push_back(LineBuilder("1").text(" INTF 2").finish());
+    lines.push_back(vrfy("2", primary().address, right(primary()), Form::Natural));
+    session.send(std::move(lines));
+    session.wait_for({"1", "2"});
+    const bool answered = std::any_of(session.answers().begin(), session.answers().end(),
+                                      [](const AnswerLine& line) { return line.response.has_value(); });
+    const auto ending = session.end(short_grace);
+    if (!answered) {
+      report_.could_not_run = "the helper answered neither \"1 INTF 2\" nor a VRFY within " +
+                              std::to_string(options_.timeout.count()) + " ms";
+      if (ending.exited) report_.could_not_run += "; it " + describe_wait_status(ending.status);
+      report_.could_not_run += stderr_excerpt(stderr_path);
+    }
+    if (!stderr_path.empty()) std::filesystem::remove(stderr_path);
+    return answered;
+  }
+
+  std::string stderr_excerpt(const std::string& path) const {
+    std::ifstream in(path, std::ios::binary);
+    std::string text(4096, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.empty()) return {};
+    std::string out = "; its standard error:";
+    std::size_t start = 0;
+    for (int lines = 0; start < text.size() && lines < 5; ++lines) {
+      const auto end = std::min(text.find('\n', start), text.size());
+      out += "\n    " + protocol::log_safe_text(masked(text.substr(start, end - start)), 300);
+      start = end + 1;
+    }
+    return out;
+  }
+
+  void end_of_input() {
+    CaseReport& c = begin("end-of-input");
+    auto session = open(c);
+    if (!session) return;
+    std::vector<RequestLine> lines;
+    lines.push_back(vrfy("2", primary().address, wrong(), Form::Natural));
+    lines.push_back(vrfy("3", primary().address, right(primary()), Form::Natural));
+    session->send(std::move(lines));
+    // No wait: the input ends with both requests in flight.
+    const auto ending = session->end(eof_limit);
+    c.result = Result::Pass;
+    check(c, *session, {{"2", Expect::AnyAnswer, "a wrong password, in flight at the end of input"},
+                        {"3", Expect::AnyAnswer, "the right password, in flight at the end of input"}});
+    record(c, *session);
+    const std::string took = fixed(std::chrono::duration<double>(ending.took).count(), 2) + " s";
+    exits_at_end_of_input_ = ending.exited;
+    if (!ending.exited) {
+      fail(c, "still running " + std::to_string(eof_limit.count()) + " s after the end of its input: killed");
+    } else if (!WIFEXITED(ending.status) || WEXITSTATUS(ending.status) != 0) {
+      fail(c, describe_wait_status(ending.status) + " " + took + " after the end of its input, not with status 0");
+    } else if (c.result == Result::Pass) {
+      c.detail = "answered both requests in flight and exited with status 0 " + took + " after the end of its input";
+    }
+  }
+
+  void intf() {
+    struct Seen {
+      CaseReport* c;
+      unsigned offered;
+      std::optional<std::uint64_t> version;  // as announced
+    };
+    std::vector<Seen> seen;
+    std::uint64_t highest = 0;
+    for (const unsigned offered : {1U, 2U, 3U}) {
+      CaseReport& c = begin("intf-" + std::to_string(offered));
+      seen.push_back({&c, offered, std::nullopt});
+      auto session = open(c, false);
+      if (!session) continue;
+      session->send(LineBuilder("1").text(" INTF " + std::to_string(offered)).finish());
+      session->wait_for({"1"});
+      session->end(grace());
+      c.result = Result::Pass;
+      const AnswerLine* line = session->answer("1");
+      const std::string got = answer_text(line);
+      if (line == nullptr) {
+        fail(c, "no answer within " + std::to_string(options_.timeout.count()) + " ms");
+      } else if (line->response->intf_form || line->response->status == protocol::Status::Ok) {
+        if (!line->response->version) {
+          c.detail = "answered " + got + " without a version: the host serves it at version 0";
+        } else if (*line->response->version > offered) {
+          fail(c, "answered " + got + ": a version above the " + std::to_string(offered) + " the host offered");
+        } else {
+          seen.back().version = line->response->version;
+          highest = std::max(highest, *line->response->version);
+          c.detail = "answered " + got + (line->response->intf_form ? " (the compat INTF form)" : "");
+        }
+      } else if (line->response->status == protocol::Status::Error) {
+        c.detail = "answered " + got + ": a helper from before INTF, which the host serves at version 0";
+      } else {
+        fail(c, "answered " + got + ": FAILURE is no answer to INTF");
+      }
+      record(c, *session);
+    }
+    // One helper version must explain every answer: v = min(offered, it).
+    for (auto& s : seen) {
+      if (!s.version || s.c->result != Result::Pass) continue;
+      const auto expected = std::min<std::uint64_t>(s.offered, highest);
+      if (*s.version != expected)
+        fail(*s.c, "announced version " + std::to_string(*s.version) + ", but another INTF was answered with " +
+                       std::to_string(highest) + ": expected min(" + std::to_string(s.offered) + ", " +
+                       std::to_string(highest) + ") = " + std::to_string(expected));
+    }
+  }
+
+  void right_passwords() {
+    for (const bool quoted : {false, true}) {
+      CaseReport& c = begin(quoted ? "right-quoted" : "right-atom");
+      std::vector<RequestLine> lines;
+      std::vector<Probe> probes;
+      seq_ = 1;
+      for (const auto& account : options_.accounts) {
+        if (!protocol::is_atom(account.password.view())) continue;
+        const auto seq = next_seq();
+        lines.push_back(vrfy(seq, account.address, right(account), quoted ? Form::Quoted : Form::Atom));
+        probes.push_back({seq, Expect::Ok, "the right password of " + account.address});
+      }
+      if (probes.empty()) {
+        c.result = Result::NotApplicable;
+        c.detail = "no supplied password can travel as an atom (each has a space, a quote, a backslash or a "
+                   "control byte); the password-* cases send them";
+        continue;
+      }
+      run_probes(c, std::move(lines), probes, std::to_string(probes.size()) + " accepted");
+    }
+  }
+
+  void wrong_passwords() {
+    for (const bool quoted : {false, true}) {
+      CaseReport& c = begin(quoted ? "wrong-quoted" : "wrong-atom");
+      std::vector<RequestLine> lines;
+      std::vector<Probe> probes;
+      seq_ = 1;
+      for (const auto& account : options_.accounts) {
+        const auto seq = next_seq();
+        lines.push_back(vrfy(seq, account.address, wrong(), quoted ? Form::Quoted : Form::Atom));
+        probes.push_back({seq, Expect::Error, "a wrong password for " + account.address});
+      }
+      run_probes(c, std::move(lines), probes, std::to_string(probes.size()) + " rejected with ERROR");
+    }
+  }
+
+  // A password holding `special` is accepted (when an account has one),
+  // and the primary's right password plus `suffix` is not.
+  void special_password(std::string_view name, const std::function<bool(std::string_view)>& holds,
+                        std::string_view suffix, std::string_view suffix_shown, bool first_byte_ddd = false) {
+    CaseReport& c = begin(name);
+    std::vector<RequestLine> lines;
+    std::vector<Probe> probes;
+    seq_ = 1;
+    std::size_t accepted = 0;
+    if (first_byte_ddd) {
+      const auto seq = next_seq();
+      lines.push_back(vrfy(seq, primary().address, right(primary()), Form::FirstByteDdd));
+      probes.push_back({seq, Expect::Ok, "the right password of " + primary().address + ", first byte as \\ddd"});
+      ++accepted;
+    }
+    for (const auto& account : options_.accounts) {
+      if (!holds(account.password.view())) continue;
+      const auto seq = next_seq();
+      lines.push_back(vrfy(seq, account.address, right(account), Form::Natural));
+      probes.push_back({seq, Expect::Ok, "the right password of " + account.address});
+      ++accepted;
+    }
+    const auto seq = next_seq();
+    lines.push_back(vrfy(seq, primary().address, right_plus(primary(), suffix, suffix_shown), Form::Natural));
+    probes.push_back({seq, Expect::Error, "the right password of " + primary().address + " plus " +
+                                              std::string(suffix_shown) + ": a wrong password"});
+    run_probes(c, std::move(lines), probes,
+               accepted == 0 ? "no supplied password has one; the wrong password that holds one was rejected"
+                             : std::to_string(accepted) + " accepted, the wrong one rejected");
+  }
+
+  void special_passwords() {
+    special_password("password-space", [](std::string_view p) { return p.find(' ') != p.npos; }, " x", " x");
+    special_password("password-quote", [](std::string_view p) { return p.find('"') != p.npos; }, "\"", "\\\"");
+    special_password("password-backslash", [](std::string_view p) { return p.find('\\') != p.npos; }, "\\", "\\\\");
+    special_password(
+        "password-ddd",
+        [](std::string_view p) {
+          return std::any_of(p.begin(), p.end(), [](char ch) {
+            const auto b = static_cast<unsigned char>(ch);
+            return b < 0x20 || b == 0x7f;
+          });
+        },
+        "\x01", "\\001", true);
+    special_password(
+        "password-utf8",
+        [](std::string_view p) {
+          return std::any_of(p.begin(), p.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
+        },
+        "\xc3\xa9", "\xc3\xa9");
+  }
+
+  void name_case() {
+    CaseReport& c = begin("name-case");
+    std::vector<RequestLine> lines;
+    std::vector<Probe> probes;
+    seq_ = 1;
+    for (const auto& account : options_.accounts) {
+      const std::string upper = to_upper_ascii(account.address);
+      if (upper == account.address) continue;
+      const auto seq = next_seq();
+      lines.push_back(vrfy(seq, upper, right(account), Form::Natural));
+      probes.push_back({seq, Expect::Ok, "the right password of " + account.address + ", the name as " + upper});
+    }
+    if (probes.empty()) {
+      c.result = Result::NotApplicable;
+      c.detail = "no supplied name has a letter to change";
+      return;
+    }
+    run_probes(c, std::move(lines), probes, std::to_string(probes.size()) + " accepted in upper case");
+  }
+
+  void unknown_name() {
+    CaseReport& c = begin("unknown-name");
+    auto session = open(c);
+    if (!session) return;
+    std::vector<RequestLine> lines;
+    lines.push_back(vrfy("2", primary().address, wrong(), Form::Natural));
+    // The primary's real password: a helper that checks it against the
+    // wrong entry (or any entry) would accept it.
+    lines.push_back(vrfy("3", unknown_, right(primary()), Form::Natural));
+    session->send(std::move(lines));
+    session->wait_for({"2", "3"});
+    session->end(grace());
+    c.result = Result::Pass;
+    check(c, *session, {{"3", Expect::Error, "an unknown name (with the password of " + primary().address + ")"}});
+    record(c, *session);
+    if (c.result != Result::Pass) return;
+    const AnswerLine* unknown = session->answer("3");
+    const AnswerLine* wrong_answer = session->answer("2");
+    if (!status_is(wrong_answer, protocol::Status::Error)) {
+      c.detail = "rejected with ERROR; the wrong password's answer (" + answer_text(wrong_answer) +
+                 ") is no ERROR to compare with (see wrong-atom)";
+      return;
+    }
+    if (unknown->response->text != wrong_answer->response->text) {
+      c.result = Result::Finding;
+      c.detail = "name harvesting: an unknown name gets \"ERROR " + shown_safe(masked(unknown->response->text)) +
+                 "\", a wrong password \"ERROR " + shown_safe(masked(wrong_answer->response->text)) +
+                 "\": anyone can tell which names exist";
+      return;
+    }
+    c.detail = "rejected in the same words as a wrong password";
+  }
+
+  void empty_and_missing() {
+    {
+      CaseReport& c = begin("empty-password");
+      std::vector<RequestLine> lines;
+      lines.push_back(LineBuilder("2").text(" VRFY " + primary().address + " \"\"").finish());
+      run_probes(c, std::move(lines), {{"2", Expect::Error, "an empty password"}}, "rejected with ERROR");
+    }
+    {
+      CaseReport& c = begin("missing-password");
+      std::vector<RequestLine> lines;
+      lines.push_back(LineBuilder("2").text(" VRFY " + primary().address).finish());
+      run_probes(c, std::move(lines), {{"2", Expect::Error, "no password at all"}}, "rejected with ERROR");
+    }
+  }
+
+  void in_flight() {
+    CaseReport& c = begin("in-flight");
+    std::vector<RequestLine> lines;
+    std::vector<Probe> probes;
+    std::vector<std::string> order;
+    for (std::size_t i = 0; i < in_flight_requests; ++i) {
+      const std::string seq = std::to_string(100 + i);
+      const bool right_one = i % 2 == 0;
+      lines.push_back(vrfy(seq, primary().address, right_one ? right(primary()) : wrong(), Form::Natural));
+      probes.push_back({seq, right_one ? Expect::Ok : Expect::Error, right_one ? "right password" : "wrong password"});
+      order.push_back(seq);
+    }
+    auto session = open(c);
+    if (!session) return;
+    session->send(std::move(lines));
+    session->wait_for(order);
+    session->end(grace());
+    c.result = Result::Pass;
+    check(c, *session, probes);
+    record(c, *session);
+    if (c.result != Result::Pass) return;
+    // How many answers came before one of a request sent earlier.
+    std::size_t overtaking = 0, highest_seen = 0;
+    for (const auto& line : session->answers()) {
+      if (!line.response) continue;
+      const std::size_t number = std::stoul(line.response->seq);
+      if (number < highest_seen) ++overtaking;
+      highest_seen = std::max(highest_seen, number);
+    }
+    c.detail = std::to_string(in_flight_requests) + " answered once each, " +
+               (overtaking == 0 ? std::string("all in the order sent")
+                                : std::to_string(overtaking) + " overtaken by a later request");
+  }
+
+  // Whether the helper works on requests side by side. A request the kit
+  // can make slow for an arbitrary helper is one that fails: wrong
+  // passwords, unknown names and unknown domains often cost a slow hash, a
+  // directory search or a deliberate delay. Each is sent just before a
+  // right password (fast); if the fast answer ever comes first, the helper
+  // answers concurrently. If it never does, the fast answer's wait behind
+  // the slow one tells a serial helper (held up) from a case the kit cannot
+  // judge (nothing was slow).
+  void slow_fast() {
+    CaseReport& c = begin("slow-fast");
+    auto session = open(c);
+    if (!session) return;
+    seq_ = 1;
+    const auto latency_of = [&](const std::string& seq) -> std::optional<double> {
+      const AnswerLine* line = session->answer(seq);
+      const auto sent = session->sent_at(seq);
+      if (line == nullptr || !sent) return std::nullopt;
+      return ms_between(*sent, line->at);
+    };
+    std::vector<double> alone;
+    for (int i = 0; i < 3; ++i) {
+      const auto seq = next_seq();
+      session->send(vrfy(seq, primary().address, right(primary()), Form::Natural));
+      session->wait_for({seq});
+      if (const auto ms = latency_of(seq)) alone.push_back(*ms);
+    }
+    c.result = Result::Pass;
+    if (alone.empty()) {
+      session->end(grace());
+      fail(c, "the right password got no answer within " + std::to_string(options_.timeout.count()) + " ms");
+      record(c, *session);
+      return;
+    }
+    const double fast = median_of(alone);
+    struct Candidate {
+      std::string what;
+      std::string address;
+    };
+    const std::vector<Candidate> candidates = {
+        {"a wrong password", primary().address},
+        {"an unknown name", unknown_},
+        {"a name in an unknown domain", "conformance-nobody@" + random_hex(8) + ".invalid"},
+    };
+    bool concurrent = false;
+    double best_held = -1;
+    std::string best_what, concurrent_what;
+    for (const auto& candidate : candidates) {
+      double least_held = INFINITY;
+      for (int trial = 0; trial < 3 && !concurrent; ++trial) {
+        const auto slow_seq = next_seq(), fast_seq = next_seq();
+        std::vector<RequestLine> pair;
+        pair.push_back(vrfy(slow_seq, candidate.address, wrong(), Form::Natural));
+        pair.push_back(vrfy(fast_seq, primary().address, right(primary()), Form::Natural));
+        session->send(std::move(pair));
+        if (!session->wait_for({slow_seq, fast_seq})) {
+          check(c, *session, {{slow_seq, Expect::NotOk, candidate.what}, {fast_seq, Expect::Ok, "the right password"}});
+          least_held = -1;
+          break;
+        }
+        const auto& answers = session->answers();
+        const auto index_of = [&](const std::string& seq) {
+          return std::find_if(answers.begin(), answers.end(),
+                              [&](const AnswerLine& l) { return l.response && l.response->seq == seq; }) -
+                 answers.begin();
+        };
+        if (index_of(fast_seq) < index_of(slow_seq)) {
+          concurrent = true;
+          concurrent_what = candidate.what;
+          break;
+        }
+        least_held = std::min(least_held, *latency_of(fast_seq) - fast);
+      }
+      if (concurrent || c.result == Result::Fail) break;
+      if (least_held > best_held) {
+        best_held = least_held;
+        best_what = candidate.what;
+      }
+    }
+    session->end(grace());
+    record(c, *session);
+    if (c.result == Result::Fail) return;
+    const double threshold = std::max(std::chrono::duration<double, std::milli>(slow_margin).count(), 2 * fast);
+    if (concurrent) {
+      c.detail = "the right password was answered before " + concurrent_what + " sent just ahead of it";
+    } else if (best_held >= threshold) {
+      c.result = Result::Finding;
+      c.detail = "answers one request at a time: the right password waited " + fixed(best_held, 1) +
+                 " ms behind " + best_what + " (alone it takes " + fixed(fast, 1) +
+                 " ms); one slow backend call holds up every login behind it";
+    } else {
+      c.result = Result::NotApplicable;
+      c.detail = "nothing the kit can send was slow (the right password took " + fixed(fast, 1) +
+                 " ms, and waited at most " + fixed(std::max(best_held, 0.0), 1) +
+                 " ms behind a failing one), and every answer came in the order sent: whether the helper works "
+                 "concurrently cannot be told";
+    }
+  }
+
+  void max_line() {
+    CaseReport& c = begin("max-line");
+    LineBuilder line("2");
+    line.text(" VRFY " + primary().address + " ").password(right(primary()), Form::Natural).text(" ");
+    if (line.size() >= protocol::max_request_line) {
+      c.result = Result::NotApplicable;
+      c.detail = "the primary account's request alone is longer than 8192 bytes";
+      return;
+    }
+    const std::size_t pad = protocol::max_request_line - line.size();
+    line.raw(std::string(pad, 'x'), "x...x");
+    std::vector<RequestLine> lines;
+    lines.push_back(line.finish("\n", " (" + std::to_string(pad) + " x; 8192 bytes before the LF)"));
+    run_probes(c, std::move(lines),
+               {{"2", Expect::Ok, "the right password in a line of 8192 bytes, padded by an extra argument"}},
+               "served");
+  }
+
+  // Over-long lines padded with "7 7 7 ...": wherever a helper that reads in
+  // fixed-size pieces cuts such a line, the piece after the cut reads as a
+  // request of number 7 (never sent), and any answer to it shows the cut.
+  RequestLine over_long(const std::string& seq, std::size_t bytes) {
+    LineBuilder line(seq);
+    line.text(" VRFY " + primary().address + " ").password(right(primary()), Form::Natural);
+    std::string pad;
+    while (line.size() + pad.size() < bytes) pad += pad.size() % 2 == 0 ? " " : "7";
+    pad.resize(bytes - std::min(bytes, line.size()));
+    line.raw(pad, " 7 7 ... 7");
+    return line.finish("\n", " (" + std::to_string(bytes) + " bytes before the LF)");
+  }
+
+  void over_long_line() {
+    CaseReport& c = begin("over-long-line");
+    std::vector<RequestLine> lines;
+    lines.push_back(over_long("100", protocol::max_request_line + 1));
+    lines.push_back(over_long("101", 20000));
+    lines.push_back(vrfy("102", primary().address, right(primary()), Form::Natural));
+    run_probes(c, std::move(lines),
+               {{"100", Expect::ErrorOrNothing, "8193 bytes with the right password"},
+                {"101", Expect::ErrorOrNothing, "20000 bytes with the right password"},
+                {"102", Expect::Ok, "the right password, after the over-long lines"}},
+               "discarded whole; the next request was served");
+  }
+
+  void nul_in_line() {
+    CaseReport& c = begin("nul-in-line");
+    std::vector<RequestLine> lines;
+    // Read as a C string, this line ends right after the password.
+    lines.push_back(LineBuilder("2")
+                        .text(" VRFY " + primary().address + " ")
+                        .password(right(primary()), Form::Natural)
+                        .raw(std::string_view("\0 x", 3), "<NUL> x")
+                        .finish());
+    // Decoded into a C string, this password ends before its \000.
+    lines.push_back(LineBuilder("3")
+                        .text(" VRFY " + primary().address + " ")
+                        .password(right_plus(primary(), std::string_view("\0", 1), "\\000"), Form::Quoted)
+                        .finish());
+    lines.push_back(vrfy("4", primary().address, right(primary()), Form::Natural));
+    run_probes(c, std::move(lines),
+               {{"2", Expect::ErrorOrNothing, "the right password followed by a raw NUL byte"},
+                {"3", Expect::ErrorOrNothing, "the right password followed by \\000"},
+                {"4", Expect::Ok, "the right password, after the lines with NUL"}},
+               "neither line with a NUL was accepted; the next request was served");
+  }
+
+  void cr_in_line() {
+    CaseReport& c = begin("cr-in-line");
+    std::vector<RequestLine> lines;
+    lines.push_back(LineBuilder("2")
+                        .text(" VRFY " + primary().address + " ")
+                        .password(right(primary()), Form::Natural)
+                        .finish("\r\n", "<CR><LF>"));
+    lines.push_back(LineBuilder("3")
+                        .text(" VRFY " + primary().address + " ")
+                        .password(right(primary()), Form::Natural)
+                        .raw("\r x", "<CR> x")
+                        .finish());
+    run_probes(c, std::move(lines),
+               {{"2", Expect::Ok, "the right password, the line ended by CR LF"},
+                {"3", Expect::Error, "the right password followed by a CR and more bytes"}},
+               "CR LF ended a line; a CR inside one did not");
+  }
+
+  void unknown_command() {
+    CaseReport& c = begin("unknown-command");
+    std::vector<RequestLine> lines;
+    lines.push_back(LineBuilder("2").text(" XYZZY " + primary().address).finish());
+    lines.push_back(LineBuilder("3").text(" SASL(XYZZY) " + primary().address + " 0123abcd <1.2@conformance>").finish());
+    run_probes(c, std::move(lines),
+               {{"2", Expect::Error, "an unknown command"}, {"3", Expect::Error, "an unknown SASL method"}},
+               "both rejected with ERROR");
+  }
+
+  void sequence_echo() {
+    CaseReport& c = begin("sequence-echo");
+    std::vector<RequestLine> lines;
+    std::vector<Probe> probes;
+    // 98765432109876543210 does not fit in 64 bits.
+    for (const char* seq : {"0", "007", "00000000000000000042", "98765432109876543210"}) {
+      lines.push_back(vrfy(seq, primary().address, right(primary()), Form::Natural));
+      probes.push_back({seq, Expect::Ok, std::string("the right password under number ") + seq});
+    }
+    run_probes(c, std::move(lines), probes, "every number came back as sent");
+  }
+
+  void response_length() {
+    CaseReport& c = begin("response-length");
+    std::vector<RequestLine> lines;
+    const std::string long_name(7000, 'n');
+    lines.push_back(LineBuilder("2").text(" XYZZY " + std::string(8000, 'A')).finish("\n", " (8000 A)"));
+    lines.push_back(LineBuilder("3")
+                        .text(" VRFY ")
+                        .raw(long_name, "nnn...n")
+                        .text("@" + domain_of(primary().address) + " x")
+                        .finish("\n", " (a name of 7000 bytes)"));
+    run_probes(c, std::move(lines),
+               {{"2", Expect::AnyAnswer, "an unknown command of 8000 bytes"},
+                {"3", Expect::NotOk, "a name of 7000 bytes"}},
+               "");
+    if (!overlong_cases_.empty()) {
+      std::string where;
+      for (const auto& name : overlong_cases_)
+        if (where.find(name) == std::string::npos) where += (where.empty() ? "" : ", ") + name;
+      fail(c, "answer lines over 4096 bytes in: " + where);
+    }
+    if (c.result == Result::Pass) c.detail = "every answer line of every case fits in 4096 bytes";
+  }
+
+  void timing() {
+    CaseReport& c = begin("timing");
+    auto session = open(c);
+    if (!session) return;
+    std::vector<double> unknown_ms, wrong_ms;
+    std::mt19937 shuffle(std::random_device{}());
+    const auto start = Clock::now();
+    std::size_t seq = 100;
+    c.result = Result::Pass;
+    bool broken = false;
+    while (unknown_ms.size() < options_.timing_samples && Clock::now() - start < options_.timing_budget) {
+      std::vector<bool> is_unknown(timing_burst);
+      for (std::size_t i = 0; i < timing_burst; ++i) is_unknown[i] = i % 2 == 0;
+      std::shuffle(is_unknown.begin(), is_unknown.end(), shuffle);
+      std::vector<RequestLine> lines;
+      std::vector<std::string> seqs;
+      for (const bool unknown : is_unknown) {
+        seqs.push_back(std::to_string(seq++));
+        lines.push_back(vrfy(seqs.back(), unknown ? unknown_ : primary().address, wrong(), Form::Natural));
+      }
+      const auto sent = session->send(std::move(lines));
+      if (!session->wait_for(seqs)) broken = true;
+      for (std::size_t i = 0; i < seqs.size(); ++i) {
+        const AnswerLine* line = session->answer(seqs[i]);
+        if (line == nullptr) continue;
+        if (status_is(line, protocol::Status::Ok)) {
+          fail(c, seqs[i] + ": a wrong password was accepted: " + answer_text(line));
+          broken = true;
+        }
+        (is_unknown[i] ? unknown_ms : wrong_ms).push_back(ms_between(sent, line->at));
+      }
+      if (broken) break;
+    }
+    session->end(grace());
+    record(c, *session);
+    if (broken && c.result == Result::Pass)
+      fail(c, "answers missing after " + std::to_string(options_.timeout.count()) + " ms");
+    if (c.result == Result::Fail) return;
+    if (unknown_ms.size() < 20 || wrong_ms.size() < 20) {
+      c.result = Result::NotApplicable;
+      c.detail = "only " + std::to_string(std::min(unknown_ms.size(), wrong_ms.size())) + " samples of each in " +
+                 std::to_string(options_.timing_budget.count()) + " s: too slow to compare";
+      return;
+    }
+    const double t = welch_t(unknown_ms, wrong_ms);
+    c.detail = "Welch t = " + fixed(t, 2) + " over " + std::to_string(unknown_ms.size()) + " + " +
+               std::to_string(wrong_ms.size()) + " samples (unknown name: mean " + fixed(mean_of(unknown_ms), 2) +
+               " ms, median " + fixed(median_of(unknown_ms), 2) + " ms; wrong password: mean " +
+               fixed(mean_of(wrong_ms), 2) + " ms, median " + fixed(median_of(wrong_ms), 2) + " ms)";
+    if (!(std::abs(t) <= timing_t_limit)) {
+      c.result = Result::Finding;
+      c.detail += "; |t| > " + fixed(timing_t_limit, 1) + ": the time to answer tells which names exist";
+    }
+  }
+
+  const Options& options_;
+  Report& report_;
+  std::size_t primary_ = 0;
+  std::string wrong_;
+  std::string unknown_;
+  std::vector<std::pair<std::string, std::string>> masks_;  // (secret bytes, label), longest first
+  std::map<std::string, CaseReport> results_;
+  std::vector<std::string> overlong_cases_;
+  bool exits_at_end_of_input_ = true;
+  std::uint64_t seq_ = 1;
+};
+
+}  // namespace
+
+std::string_view result_name(Result result) noexcept {
+  switch (result) {
+    case Result::Pass: return "pass";
+    case Result::Fail: return "fail";
+    case Result::Finding: return "finding";
+    case Result::NotApplicable: return "not applicable";
+  }
+  return "";
+}
+
+std::span<const CaseInfo> battery() { return cases; }
+
+Summary Report::summary() const {
+  Summary s;
+  for (const auto& c : cases) {
+    switch (c.result) {
+      case Result::Pass: ++s.pass; break;
+      case Result::Fail: ++s.fail; break;
+      case Result::Finding: ++s.finding; break;
+      case Result::NotApplicable: ++s.not_applicable; break;
+    }
+  }
+  return s;
+}
+
+int Report::exit_code() const {
+  if (!could_not_run.empty()) return 2;
+  return summary().fail == 0 ? 0 : 1;
+}
+
+Report run_conformance(const Options& options) {
+  Report report;
+  for (const auto& word : options.command) report.command.push_back(shown_safe(word));
+  if (options.command.empty() || options.accounts.empty()) {
+    report.could_not_run = options.command.empty() ? "no helper command given" : "no account given";
+    return report;
+  }
+  const PipeSignalBlocked no_sigpipe;
+  Battery battery(options, report);
+  battery.run();
+  return report;
+}
+
+bool read_password_file(const std::string& path, Secret& out, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = "cannot read the password file " + path;
+    return false;
+  }
+  // One byte over the limit tells a file that is too long.
+  Scratch text(protocol::max_request_line + 2);
+  text.text().resize(protocol::max_request_line + 2);
+  in.read(text.text().data(), static_cast<std::streamsize>(text.text().size()));
+  std::string_view bytes(text.text().data(), static_cast<std::size_t>(in.gcount()));
+  if (bytes.ends_with('\n')) bytes.remove_suffix(1);
+  if (bytes.ends_with('\r')) bytes.remove_suffix(1);
+  if (bytes.size() > protocol::max_request_line) {
+    why = "the password in " + path + " is longer than a request line can carry";
+  } else if (bytes.empty()) {
+    why = "the password file " + path + " is empty: an empty password is never accepted, so it cannot be checked";
+  } else if (bytes.find('\0') != std::string_view::npos) {
+    why = "the password in " + path + " holds a NUL byte, which the protocol cannot carry";
+  } else {
+    out.assign(bytes);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace authd::host::conformance
