@@ -52,7 +52,10 @@ Clock::time_point ProbeSession::send(std::vector<RequestLine> lines) {
   written_ = 0;
   const auto first_sent = sent_.size();
   for (auto& line : lines) {
-    if (!line.seq.empty()) sent_.push_back({line.seq, {}, false});
+    if (!line.seq.empty() && !sent_index_.contains(line.seq)) {
+      sent_index_.emplace(line.seq, sent_.size());
+      sent_.push_back({line.seq, {}, false});
+    }
     sent_shown_.push_back(std::move(line.shown));
   }
   const auto deadline = Clock::now() + timeout_;
@@ -70,6 +73,17 @@ bool ProbeSession::wait_for(const std::vector<std::string>& seqs, Clock::time_po
     return std::all_of(seqs.begin(), seqs.end(), [&](const std::string& seq) { return answer(seq) != nullptr; });
   };
   while (!all_answered()) {
+    if (output_closed_ || Clock::now() >= deadline) return false;
+    pump(deadline, false);
+  }
+  return true;
+}
+
+bool ProbeSession::wait_for_any(const std::vector<std::string>& seqs, Clock::time_point deadline) {
+  const auto any_answered = [&] {
+    return std::any_of(seqs.begin(), seqs.end(), [&](const std::string& seq) { return answer(seq) != nullptr; });
+  };
+  while (!any_answered()) {
     if (output_closed_ || Clock::now() >= deadline) return false;
     pump(deadline, false);
   }
@@ -149,13 +163,14 @@ void ProbeSession::take_line(std::string_view text, bool overlong, Clock::time_p
   if (std::holds_alternative<protocol::InfoLine>(parsed)) {
     line.info = true;
   } else if (auto* response = std::get_if<protocol::Response>(&parsed)) {
-    const auto sent = std::find_if(sent_.begin(), sent_.end(), [&](const Sent& s) { return s.seq == response->seq; });
-    if (sent == sent_.end()) {
+    const auto sent = sent_index_.find(response->seq);
+    if (sent == sent_index_.end()) {
       problems_.push_back("an answer to number " + response->seq + ", which was never sent");
-    } else if (sent->answered) {
+    } else if (sent_[sent->second].answered) {
       problems_.push_back("number " + response->seq + " answered twice");
     } else {
-      sent->answered = true;
+      sent_[sent->second].answered = true;
+      answer_index_.emplace(response->seq, answers_.size());
       line.response = std::move(*response);
     }
   } else {
@@ -165,15 +180,14 @@ void ProbeSession::take_line(std::string_view text, bool overlong, Clock::time_p
 }
 
 const AnswerLine* ProbeSession::answer(std::string_view seq) const {
-  for (const auto& line : answers_)
-    if (line.response && line.response->seq == seq) return &line;
-  return nullptr;
+  const auto found = answer_index_.find(std::string(seq));
+  return found == answer_index_.end() ? nullptr : &answers_[found->second];
 }
 
 std::optional<Clock::time_point> ProbeSession::sent_at(std::string_view seq) const {
-  for (const auto& s : sent_)
-    if (s.seq == seq) return s.at;
-  return std::nullopt;
+  const auto found = sent_index_.find(std::string(seq));
+  if (found == sent_index_.end()) return std::nullopt;
+  return sent_[found->second].at;
 }
 
 }  // namespace authd::host::conformance

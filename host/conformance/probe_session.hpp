@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/secret.hpp"
@@ -75,6 +76,9 @@ class ProbeSession {
   // its output, or `deadline`. True when all came.
   bool wait_for(const std::vector<std::string>& seqs, Clock::time_point deadline);
   bool wait_for(const std::vector<std::string>& seqs) { return wait_for(seqs, Clock::now() + timeout_); }
+  // Read answers until one of `seqs` has one (or the output closes, or
+  // `deadline`). True when one came.
+  bool wait_for_any(const std::vector<std::string>& seqs, Clock::time_point deadline);
 
   // Close its input, keep reading until it closes its output or `grace`
   // runs out, then let it exit within what is left of `grace` (SIGKILL
@@ -108,6 +112,8 @@ class ProbeSession {
     bool answered = false;
   };
   std::vector<Sent> sent_;
+  std::unordered_map<std::string, std::size_t> sent_index_;      // seq -> place in sent_
+  std::unordered_map<std::string, std::size_t> answer_index_;    // seq -> place in answers_ of its first answer
   std::vector<std::string> sent_shown_;
   std::vector<AnswerLine> answers_;
   std::vector<std::string> problems_;
