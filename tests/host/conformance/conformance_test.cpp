@@ -1,0 +1,253 @@
+// The conformance kit (host/conformance) against real helpers:
+//   * authd with each backend fixture of the backend conformance suite
+//     (tests/plugins/*_conformance.cpp: a password file, SQLite, LDAP in
+//     its three ways through a slapd the fixture starts) passes every case;
+//   * the two deliberately broken helpers beside this file fail, or show as
+//     findings, exactly the cases their flaws touch;
+//   * a helper that cannot start, exits at once or never answers ends the
+//     run with "could not be run", within its time-out, and is reaped.
+// No report ever holds a supplied password.
+#include <sys/wait.h>
+
+#include <chrono>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "conformance.hpp"
+#include "engine_harness.hpp"
+#include "host/conformance/conformance.hpp"
+#include "host/conformance/report.hpp"
+
+namespace authd::testing {
+
+// The registry the backend fixtures add themselves to (conformance.hpp).
+std::vector<FixtureEntry>& conformance_fixtures() {
+  static std::vector<FixtureEntry> fixtures;
+  return fixtures;
+}
+
+void PrintTo(const FixtureEntry& entry, std::ostream* out) { *out << entry.name; }
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace cf = authd::host::conformance;
+
+// The first password is an atom (the kit's primary account); the others
+// hold a space, a quote and a backslash, UTF-8.
+const std::vector<TestAccount>& kit_accounts() {
+  static const std::vector<TestAccount> accounts = {
+      {"pct", "example.com", "100%_sure", false},
+      {"joe", "example.com", "correct horse", false},
+      {"quote", "example.com", "say \"hi\" \\ bye", false},
+      {"utf", "example.com", "p\xc3\xa4ssw\xc3\xb6rd \xe2\x9c\x93", false},
+      {"ann", "example.org", "*()\\", false},
+  };
+  return accounts;
+}
+
+cf::Options kit_options(std::vector<std::string> command, const std::vector<TestAccount>& accounts) {
+  cf::Options options;
+  options.command = std::move(command);
+  for (const auto& a : accounts) options.accounts.push_back({a.name + "@" + a.domain, Secret(a.password)});
+  return options;
+}
+
+std::set<std::string> names_with(const cf::Report& report, cf::Result result) {
+  std::set<std::string> names;
+  for (const auto& c : report.cases)
+    if (c.result == result) names.insert(c.name);
+  return names;
+}
+
+std::string describe(const cf::Report& report) { return cf::format_text(report); }
+
+// No supplied password, in any form a helper could echo, in either report.
+void expect_no_password(const cf::Report& report, const std::vector<TestAccount>& accounts) {
+  const std::string text = cf::format_text(report), json = cf::format_json(report);
+  for (const auto& a : accounts) {
+    EXPECT_EQ(text.find(a.password), std::string::npos) << a.name << "'s password in the text report";
+    EXPECT_EQ(json.find(a.password), std::string::npos) << a.name << "'s password in the JSON report";
+  }
+}
+
+void expect_every_case_ran(const cf::Report& report) {
+  ASSERT_EQ(report.cases.size(), cf::battery().size()) << describe(report);
+  for (std::size_t i = 0; i < report.cases.size(); ++i) {
+    EXPECT_EQ(report.cases[i].name, cf::battery()[i].name);
+    EXPECT_FALSE(report.cases[i].explanation.empty());
+    EXPECT_FALSE(report.cases[i].detail.empty()) << report.cases[i].name;
+  }
+}
+
+// ---- authd with each backend ----
+
+class ConformanceKitAuthd : public ::testing::TestWithParam<FixtureEntry> {};
+
+TEST_P(ConformanceKitAuthd, PassesEveryCaseWithThisBackend) {
+  auto fixture = GetParam().make();
+  std::vector<TestAccount> accounts;
+  for (const auto& account : kit_accounts())
+    if (fixture->can_hold(account)) accounts.push_back(account);
+  TempDir dir;
+  const std::string backend = fixture->setup(accounts);
+  // A shorter hold of credential failures than the default 500 ms keeps
+  // the run short; it still makes every failure slower than a success.
+  const std::string config =
+      dir.file("authd.toml", "[authd]\nlog = \"syslog\"\nworkers = 4\nfailure_answer_time_ms = 250\n" +
+                                 fixture->engine_toml() + "\n" + backend +
+                                 "\n[[route]]\ndomains = [\"*\"]\nbackends = [\"b\"]\n");
+  const auto report = cf::run_conformance(kit_options({AUTHD_BINARY, "--config", config}, accounts));
+  ASSERT_TRUE(report.could_not_run.empty()) << report.could_not_run;
+  expect_every_case_ran(report);
+  EXPECT_EQ(names_with(report, cf::Result::Pass).size(), cf::battery().size()) << describe(report);
+  EXPECT_EQ(report.exit_code(), 0);
+  expect_no_password(report, accounts);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConformanceKitAuthd, ::testing::ValuesIn(conformance_fixtures()),
+                         [](const auto& info) { return info.param.name; });
+
+// ---- the broken helpers ----
+
+class ConformanceKitBrokenHelpers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string users;
+    for (const auto& a : kit_accounts()) users += a.name + "@" + a.domain + "\t" + a.password + "\n";
+    users_ = dir_.file("users.tsv", users);
+  }
+  std::vector<std::string> helper(const char* script) const {
+    return {std::string(AUTHD_CONFORMANCE_HELPERS) + "/" + script, users_};
+  }
+
+  TempDir dir_;
+  std::string users_;
+};
+
+TEST_F(ConformanceKitBrokenHelpers, OneThatSplitsAtSpacesFailsThePasswordCases) {
+  const auto report = cf::run_conformance(kit_options(helper("splitting_helper.pl"), kit_accounts()));
+  ASSERT_TRUE(report.could_not_run.empty()) << report.could_not_run;
+  expect_every_case_ran(report);
+  const std::set<std::string> failed = {"password-space", "password-quote", "password-backslash", "password-ddd",
+                                        "password-utf8"};
+  EXPECT_EQ(names_with(report, cf::Result::Fail), failed) << describe(report);
+  EXPECT_EQ(names_with(report, cf::Result::Finding), std::set<std::string>{}) << describe(report);
+  // It answers at once and in order: nothing tells whether it could work concurrently.
+  EXPECT_EQ(names_with(report, cf::Result::NotApplicable), std::set<std::string>{"slow-fast"}) << describe(report);
+  EXPECT_EQ(report.exit_code(), 1);
+  expect_no_password(report, kit_accounts());
+  // A failure shows what was sent (masked) and what came back.
+  for (const auto& c : report.cases) {
+    if (c.name != "password-space") continue;
+    EXPECT_NE(std::find(c.sent.begin(), c.sent.end(), "2 VRFY joe@example.com \"<password of joe@example.com>\""),
+              c.sent.end());
+    EXPECT_NE(std::find(c.received.begin(), c.received.end(), "2 ERROR incorrect account name or password"),
+              c.received.end());
+  }
+}
+
+TEST_F(ConformanceKitBrokenHelpers, OneThatIsSerialAndLeaksNamesShowsFindings) {
+  auto options = kit_options(helper("serial_helper.pl"), kit_accounts());
+  options.timing_samples = 60;  // each wrong password costs it 30 ms
+  const auto report = cf::run_conformance(options);
+  ASSERT_TRUE(report.could_not_run.empty()) << report.could_not_run;
+  expect_every_case_ran(report);
+  EXPECT_EQ(names_with(report, cf::Result::Fail), std::set<std::string>{}) << describe(report);
+  EXPECT_EQ(names_with(report, cf::Result::Finding), (std::set<std::string>{"unknown-name", "slow-fast", "timing"}))
+      << describe(report);
+  EXPECT_EQ(names_with(report, cf::Result::NotApplicable), std::set<std::string>{}) << describe(report);
+  // Findings are reported, not failed.
+  EXPECT_EQ(report.exit_code(), 0);
+  expect_no_password(report, kit_accounts());
+}
+
+// One line of Perl that accepts whatever carries a number: every case
+// whose probes must be refused fails, and only those.
+TEST_F(ConformanceKitBrokenHelpers, OneThatAcceptsEverythingFailsEveryRefusal) {
+  const auto report = cf::run_conformance(
+      kit_options({"perl", "-ne", "BEGIN { $| = 1 } print \"$1 OK\\n\" if /^(\\d{1,20}) /"}, kit_accounts()));
+  ASSERT_TRUE(report.could_not_run.empty()) << report.could_not_run;
+  expect_every_case_ran(report);
+  const std::set<std::string> failed = {
+      "wrong-atom",     "wrong-quoted",     "password-space", "password-quote", "password-backslash",
+      "password-ddd",   "password-utf8",    "unknown-name",   "empty-password", "missing-password",
+      "in-flight",      "over-long-line",   "nul-in-line",    "cr-in-line",     "unknown-command",
+      "response-length", "timing"};
+  EXPECT_EQ(names_with(report, cf::Result::Fail), failed) << describe(report);
+  EXPECT_EQ(names_with(report, cf::Result::NotApplicable), std::set<std::string>{"slow-fast"}) << describe(report);
+  EXPECT_EQ(report.exit_code(), 1);
+}
+
+TEST_F(ConformanceKitBrokenHelpers, OneThatAnswersTwiceIsCaught) {
+  const auto report = cf::run_conformance(kit_options(
+      {"perl", "-ne",
+       "BEGIN { $| = 1 } if (/^(\\d{1,20}) (\\S+)/) { my $a = $2 eq 'INTF' ? 'OK 2' : 'ERROR no'; "
+       "print \"$1 $a\\n$1 $a\\n\" }"},
+      kit_accounts()));
+  ASSERT_TRUE(report.could_not_run.empty()) << report.could_not_run;
+  for (const auto& c : report.cases) {
+    if (c.name != "intf-2" && c.name != "in-flight") continue;
+    EXPECT_EQ(c.result, cf::Result::Fail) << c.name;
+    EXPECT_NE(c.detail.find("answered twice"), std::string::npos) << c.detail;
+  }
+}
+
+// ---- helpers that cannot be run ----
+
+TEST(ConformanceKitUnrunnableHelper, IsNotFound) {
+  const auto report = cf::run_conformance(kit_options({"/nonexistent/helper"}, kit_accounts()));
+  EXPECT_EQ(report.exit_code(), 2);
+  EXPECT_NE(report.could_not_run.find("/nonexistent/helper"), std::string::npos) << report.could_not_run;
+  EXPECT_TRUE(report.cases.empty());
+}
+
+TEST(ConformanceKitUnrunnableHelper, ExitsAtOnceAndSaysWhy) {
+  const auto report = cf::run_conformance(
+      kit_options({"/bin/sh", "-c", "echo 'cannot open /etc/helper.conf' >&2; exit 3"}, kit_accounts()));
+  EXPECT_EQ(report.exit_code(), 2);
+  EXPECT_NE(report.could_not_run.find("exited with status 3"), std::string::npos) << report.could_not_run;
+  EXPECT_NE(report.could_not_run.find("cannot open /etc/helper.conf"), std::string::npos) << report.could_not_run;
+}
+
+TEST(ConformanceKitUnrunnableHelper, NeverAnswersAndIsKilledWithinItsTimeOut) {
+  auto options = kit_options({"/bin/sh", "-c", "trap '' TERM; exec sleep 600"}, kit_accounts());
+  options.timeout = 300ms;
+  const auto start = std::chrono::steady_clock::now();
+  const auto report = cf::run_conformance(options);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(report.exit_code(), 2);
+  EXPECT_NE(report.could_not_run.find("answered neither"), std::string::npos) << report.could_not_run;
+  // Killed and reaped: no child of ours is left.
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+}
+
+// ---- reading password files ----
+
+TEST(ConformanceKitPasswordFile, LosesOneTrailingLineEndOnly) {
+  TempDir dir;
+  Secret out;
+  std::string why;
+  ASSERT_TRUE(cf::read_password_file(dir.file("a", "two words\r\n"), out, why)) << why;
+  EXPECT_EQ(out.view(), "two words");
+  ASSERT_TRUE(cf::read_password_file(dir.file("b", "ends in a space \n\n"), out, why)) << why;
+  EXPECT_EQ(out.view(), "ends in a space \n");
+  ASSERT_TRUE(cf::read_password_file(dir.file("c", "no line end"), out, why)) << why;
+  EXPECT_EQ(out.view(), "no line end");
+}
+
+TEST(ConformanceKitPasswordFile, RefusesWhatCannotBeSent) {
+  TempDir dir;
+  Secret out;
+  std::string why;
+  EXPECT_FALSE(cf::read_password_file(dir.file("empty", "\n"), out, why));
+  EXPECT_NE(why.find("empty"), std::string::npos) << why;
+  EXPECT_FALSE(cf::read_password_file(dir.file("nul", std::string("a\0b", 3)), out, why));
+  EXPECT_NE(why.find("NUL"), std::string::npos) << why;
+  EXPECT_FALSE(cf::read_password_file(dir.file("long", std::string(9000, 'x')), out, why));
+  EXPECT_FALSE(cf::read_password_file((dir.path() / "missing").string(), out, why));
+}
+
+}  // namespace
+}  // namespace authd::testing
