@@ -395,19 +395,18 @@ class Battery {
 
   // Copies what the session sent and received into the case, and fails it
   // for any broken rule the session saw (answers to numbers never sent, ...).
-  void record(CaseReport& c, const ProbeSession& session) {
+  void record(CaseReport& c, const ProbeSession& session, std::size_t max_lines = max_listed_lines) {
     const auto& sent = session.sent_shown();
-    for (std::size_t i = 0; i < sent.size() && c.sent.size() < max_listed_lines; ++i) c.sent.push_back(sent[i]);
-    if (sent.size() > max_listed_lines)
-      c.sent.push_back("... " + std::to_string(sent.size() - max_listed_lines) + " more lines");
+    for (std::size_t i = 0; i < sent.size() && c.sent.size() < max_lines; ++i) c.sent.push_back(sent[i]);
+    if (sent.size() > max_lines) c.sent.push_back("... " + std::to_string(sent.size() - max_lines) + " more lines");
     const auto& answers = session.answers();
-    for (std::size_t i = 0; i < answers.size() && c.received.size() < max_listed_lines; ++i) {
+    for (std::size_t i = 0; i < answers.size() && c.received.size() < max_lines; ++i) {
       std::string text = shown_safe(masked(answers[i].text));
       if (answers[i].overlong) text += " ... (over-long line: its first bytes only)";
       c.received.push_back(std::move(text));
     }
-    if (answers.size() > max_listed_lines)
-      c.received.push_back("... " + std::to_string(answers.size() - max_listed_lines) + " more lines");
+    if (answers.size() > max_lines)
+      c.received.push_back("... " + std::to_string(answers.size() - max_lines) + " more lines");
     for (const auto& line : answers)
       if (line.overlong) overlong_cases_.push_back(c.name);
     if (!session.problems().empty()) {
@@ -542,7 +541,7 @@ class Battery {
     } else if (!WIFEXITED(ending.status) || WEXITSTATUS(ending.status) != 0) {
       fail(c, describe_wait_status(ending.status) + " " + took + " after the end of its input, not with status 0");
     } else if (c.result == Result::Pass) {
-      c.detail = "answered both requests in flight and exited with status 0 " + took + " after the end of its input";
+      c.detail = "answered both requests in flight and exited with status 0, " + took + " after the end of its input";
     }
   }
 
@@ -1083,7 +1082,8 @@ class Battery {
       }
     }
     session->end(grace());
-    record(c, *session);
+    // Hundreds of alike lines: the first few show what the samples were.
+    record(c, *session, 8);
     if (c.result == Result::Fail) return;
     if (unknown_ms.size() < 20 || wrong_ms.size() < 20) {
       c.result = Result::NotApplicable;
