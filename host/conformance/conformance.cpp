@@ -67,7 +67,7 @@ constexpr std::size_t timing_lanes = 16;       // timing requests in flight at o
 constexpr double timing_t_limit = 4.5;
 constexpr auto eof_limit = 5s;                 // the contract's bound on exiting after end of input
 constexpr auto short_grace = 1s;               // for helpers that do not exit at end of input
-constexpr auto slow_margin = 10ms;             // how long a fast answer must wait to count as held up
+constexpr auto slow_margin = 20ms;             // how long a fast answer must wait to count as held up
 
 std::string shown_safe(std::string_view text) { return protocol::log_safe_text(text, max_shown_bytes); }
 

@@ -1,0 +1,48 @@
+// authd passes every case of the conformance kit with each backend fixture
+// of the backend conformance suite linked into this binary
+// (tests/plugins/*_conformance.cpp add themselves to the registry defined
+// here): a password file, SQLite and LDAP in its three ways through a slapd
+// the fixture starts; PAM under pam_wrapper in a binary of its own.
+#include "engine_harness.hpp"
+#include "kit_test_support.hpp"
+
+namespace authd::testing {
+
+// The registry the backend fixtures add themselves to (conformance.hpp).
+std::vector<FixtureEntry>& conformance_fixtures() {
+  static std::vector<FixtureEntry> fixtures;
+  return fixtures;
+}
+
+void PrintTo(const FixtureEntry& entry, std::ostream* out) { *out << entry.name; }
+
+namespace {
+
+class ConformanceKitAuthd : public ::testing::TestWithParam<FixtureEntry> {};
+
+TEST_P(ConformanceKitAuthd, PassesEveryCaseWithThisBackend) {
+  auto fixture = GetParam().make();
+  std::vector<TestAccount> accounts;
+  for (const auto& account : kit_accounts())
+    if (fixture->can_hold(account)) accounts.push_back(account);
+  TempDir dir;
+  const std::string backend = fixture->setup(accounts);
+  // A shorter hold of credential failures than the default 500 ms keeps
+  // the run short; it still makes every failure slower than a success.
+  const std::string config =
+      dir.file("authd.toml", "[authd]\nlog = \"syslog\"\nworkers = 4\nfailure_answer_time_ms = 250\n" +
+                                 fixture->engine_toml() + "\n" + backend +
+                                 "\n[[route]]\ndomains = [\"*\"]\nbackends = [\"b\"]\n");
+  const auto report = cf::run_conformance(kit_options({AUTHD_BINARY, "--config", config}, accounts));
+  ASSERT_TRUE(report.could_not_run.empty()) << report.could_not_run;
+  expect_every_case_ran(report);
+  EXPECT_EQ(names_with(report, cf::Result::Pass).size(), cf::battery().size()) << describe(report);
+  EXPECT_EQ(report.exit_code(), 0);
+  expect_no_password(report, accounts);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConformanceKitAuthd, ::testing::ValuesIn(conformance_fixtures()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace authd::testing
