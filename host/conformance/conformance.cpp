@@ -17,6 +17,8 @@
 #include <random>
 
 #include "host/conformance/probe_session.hpp"
+#include "host/conformance/request_lines.hpp"
+#include "host/conformance/statistics.hpp"
 #include "host/helper/pipe_signal.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/log_text.hpp"
@@ -61,108 +63,12 @@ constexpr CaseInfo cases[] = {
 };
 
 constexpr std::size_t max_listed_lines = 40;   // per case and direction in the report
-constexpr std::size_t max_shown_bytes = 240;   // of one line in the report
 constexpr std::size_t in_flight_requests = 100;
 constexpr std::size_t timing_lanes = 16;       // timing requests in flight at once, for a concurrent helper
 constexpr double timing_t_limit = 4.5;
 constexpr auto eof_limit = 5s;                 // the contract's bound on exiting after end of input
 constexpr auto short_grace = 1s;               // for helpers that do not exit at end of input
 constexpr auto slow_margin = 20ms;             // how long a fast answer must wait to count as held up
-
-std::string shown_safe(std::string_view text) { return protocol::log_safe_text(text, max_shown_bytes); }
-
-// Bytes that hold a password (quoted forms of it) and are wiped when dropped.
-class Scratch {
- public:
-  explicit Scratch(std::size_t capacity) { text_.reserve(capacity); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { wipe_memory(text_.data(), text_.size()); }
-  std::string& text() { return text_; }
-
- private:
-  std::string text_;
-};
-
-// A password the kit sends: its bytes and how the report shows it.
-struct Password {
-  Secret bytes;
-  std::string shown;  // "<password of joe@example.com>", or the literal text of one the kit made up
-};
-
-enum class Form {
-  Natural,  // an atom when it can be one, a quoted string otherwise (what a host sends)
-  Atom,
-  Quoted,   // a quoted string even when an atom would do
-  FirstByteDdd,  // quoted, its first byte written as \ddd
-};
-
-// Builds one request line: the wire bytes in a Secret, the shown text beside.
-class LineBuilder {
- public:
-  explicit LineBuilder(std::string seq) : seq_(std::move(seq)) { text(seq_); }
-  LineBuilder& text(std::string_view t) {
-    wire_.append(t);
-    shown_.append(t);
-    return *this;
-  }
-  LineBuilder& password(const Password& p, Form form) {
-    const auto bytes = p.bytes.view();
-    Scratch encoded(bytes.size() * 4 + 8);
-    std::string& out = encoded.text();
-    bool quoted = true;
-    switch (form) {
-      case Form::Natural:
-        protocol::append_quoted_argument(out, bytes);
-        quoted = !protocol::is_atom(bytes);
-        break;
-      case Form::Atom:
-        out.append(bytes);
-        quoted = false;
-        break;
-      case Form::Quoted: protocol::append_quoted_string(out, bytes); break;
-      case Form::FirstByteDdd: {
-        const auto first = static_cast<unsigned char>(bytes.empty() ? ' ' : bytes.front());
-        const char ddd[] = {'"', '\\', static_cast<char>('0' + first / 100), static_cast<char>('0' + first / 10 % 10),
-                            static_cast<char>('0' + first % 10)};
-        out.append(ddd, sizeof ddd);
-        Scratch rest(bytes.size() * 4 + 8);
-        protocol::append_quoted_string(rest.text(), bytes.empty() ? bytes : bytes.substr(1));
-        out.append(std::string_view(rest.text()).substr(1));  // without its opening quote
-        break;
-      }
-    }
-    wire_.append(out);
-    const std::string inner = form == Form::FirstByteDdd ? p.shown + " (first byte as \\ddd)" : p.shown;
-    shown_.append(quoted ? "\"" + inner + "\"" : inner);
-    return *this;
-  }
-  // The raw bytes of a password, outside any quoting (a line that breaks the rules on purpose).
-  LineBuilder& raw_password(const Password& p) {
-    wire_.append(p.bytes.view());
-    shown_.append(p.shown);
-    return *this;
-  }
-  LineBuilder& raw(std::string_view bytes, std::string_view shown) {
-    wire_.append(bytes);
-    shown_.append(shown);
-    return *this;
-  }
-  std::size_t size() const { return wire_.size(); }
-  RequestLine finish(std::string_view ending = "\n", std::string_view note = {}) {
-    RequestLine line;
-    line.seq = seq_;
-    wire_.append(ending);
-    line.wire = std::move(wire_);
-    line.shown = shown_safe(shown_) + std::string(note);
-    return line;
-  }
-
- private:
-  std::string seq_;
-  Secret wire_;
-  std::string shown_;
-};
 
 // What a probe's answer must be.
 enum class Expect {
@@ -214,27 +120,6 @@ std::string random_hex(std::size_t digits) {
   return out;
 }
 
-double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-// Welch's t of two samples (each with two values at least).
-double welch_t(const std::vector<double>& a, const std::vector<double>& b) {
-  const auto variance = [](const std::vector<double>& v, double m) {
-    double sum = 0;
-    for (const double x : v) sum += (x - m) * (x - m);
-    return sum / static_cast<double>(v.size() - 1);
-  };
-  const double ma = mean_of(a), mb = mean_of(b);
-  const double se = std::sqrt(variance(a, ma) / static_cast<double>(a.size()) +
-                              variance(b, mb) / static_cast<double>(b.size()));
-  if (se == 0) return ma == mb ? 0.0 : std::copysign(INFINITY, ma - mb);
-  return (ma - mb) / se;
-}
-
 std::string fixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);
@@ -264,7 +149,7 @@ class Battery {
     wrong_ = "cf-wrong-" + random_hex(8);
     unknown_ = options_.unknown.empty() ? "conformance-nobody-" + random_hex(6) + "@" + domain_of(primary().address)
                                         : options_.unknown;
-    for (const auto& account : options_.accounts) add_masks(account);
+    for (const auto& account : options_.accounts) masks_.add(account.address, account.password.view());
     for (const auto& account : options_.accounts) report_.accounts.push_back(shown_safe(account.address));
     report_.unknown = shown_safe(unknown_);
     report_.timeout = options_.timeout;
@@ -316,60 +201,6 @@ class Battery {
   Password made_up(std::string_view text) const { return {Secret(text), std::string(text)}; }
   Password wrong() const { return made_up(wrong_); }
 
-  // Each supplied password and its quoted forms never reach the report:
-  // they are replaced wherever an answer repeats them. So are its pieces
-  // between spaces, quotes and backslashes (a helper that cut the password
-  // may echo one), when one stands as a word of its own.
-  struct Mask {
-    std::string secret;
-    std::string label;
-    bool whole_words_only = false;
-  };
-
-  void add_masks(const Account& account) {
-    const std::string label = "<password of " + shown_safe(account.address) + ">";
-    const auto bytes = account.password.view();
-    masks_.push_back({std::string(bytes), label});
-    masks_.push_back({protocol::quote_argument(bytes), label});
-    std::string quoted;
-    protocol::append_quoted_string(quoted, bytes);
-    masks_.push_back({std::move(quoted), label});
-    std::size_t start = 0;
-    while (start < bytes.size()) {
-      const auto end = std::min(bytes.find_first_of(" \"\\", start), bytes.size());
-      if (end - start >= 3 && end - start < bytes.size())
-        masks_.push_back({std::string(bytes.substr(start, end - start)),
-                          "<part of password of " + shown_safe(account.address) + ">", true});
-      start = end + 1;
-    }
-    std::stable_sort(masks_.begin(), masks_.end(),
-                     [](const Mask& a, const Mask& b) { return a.secret.size() > b.secret.size(); });
-  }
-
-  static bool is_word_byte(char ch) {
-    const auto b = static_cast<unsigned char>(ch);
-    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b >= 0x80;
-  }
-
-  std::string masked(std::string_view text) const {
-    std::string out(text);
-    for (const auto& mask : masks_) {
-      if (mask.secret.empty()) continue;
-      std::size_t at = out.find(mask.secret);
-      while (at != std::string::npos) {
-        const std::size_t end = at + mask.secret.size();
-        const bool word = (at == 0 || !is_word_byte(out[at - 1])) && (end == out.size() || !is_word_byte(out[end]));
-        if (mask.whole_words_only && !word) {
-          at = out.find(mask.secret, at + 1);
-          continue;
-        }
-        out.replace(at, mask.secret.size(), mask.label);
-        at = out.find(mask.secret, at + mask.label.size());
-      }
-    }
-    return out;
-  }
-
   // ---- sessions ----
 
   std::chrono::milliseconds grace() const { return exits_at_end_of_input_ ? eof_limit : short_grace; }
@@ -401,7 +232,7 @@ class Battery {
     if (sent.size() > max_lines) c.sent.push_back("... " + std::to_string(sent.size() - max_lines) + " more lines");
     const auto& answers = session.answers();
     for (std::size_t i = 0; i < answers.size() && c.received.size() < max_lines; ++i) {
-      std::string text = shown_safe(masked(answers[i].text));
+      std::string text = shown_safe(masks_.masked(answers[i].text));
       if (answers[i].overlong) text += " ... (over-long line: its first bytes only)";
       c.received.push_back(std::move(text));
     }
@@ -422,7 +253,7 @@ class Battery {
   }
 
   std::string answer_text(const AnswerLine* line) const {
-    return line == nullptr ? "no answer" : "\"" + shown_safe(masked(line->text)) + "\"";
+    return line == nullptr ? "no answer" : "\"" + shown_safe(masks_.masked(line->text)) + "\"";
   }
 
   // Checks each probe's answer; true when all are as expected.
@@ -514,7 +345,7 @@ class Battery {
     std::size_t start = 0;
     for (int lines = 0; start < text.size() && lines < 5; ++lines) {
       const auto end = std::min(text.find('\n', start), text.size());
-      out += "\n    " + protocol::log_safe_text(masked(text.substr(start, end - start)), 300);
+      out += "\n    " + protocol::log_safe_text(masks_.masked(text.substr(start, end - start)), 300);
       start = end + 1;
     }
     return out;
@@ -732,8 +563,8 @@ class Battery {
     }
     if (unknown->response->text != wrong_answer->response->text) {
       c.result = Result::Finding;
-      c.detail = "name harvesting: an unknown name gets \"ERROR " + shown_safe(masked(unknown->response->text)) +
-                 "\", a wrong password \"ERROR " + shown_safe(masked(wrong_answer->response->text)) +
+      c.detail = "name harvesting: an unknown name gets \"ERROR " + shown_safe(masks_.masked(unknown->response->text)) +
+                 "\", a wrong password \"ERROR " + shown_safe(masks_.masked(wrong_answer->response->text)) +
                  "\": anyone can tell which names exist";
       return;
     }
@@ -1109,7 +940,7 @@ class Battery {
   std::size_t primary_ = 0;
   std::string wrong_;
   std::string unknown_;
-  std::vector<Mask> masks_;  // longest first
+  PasswordMasks masks_;
   std::map<std::string, CaseReport> results_;
   std::vector<std::string> overlong_cases_;
   bool exits_at_end_of_input_ = true;
