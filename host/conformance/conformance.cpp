@@ -247,6 +247,14 @@ class Battery {
     }
   }
 
+  // A helper that closed its output before its input ended most likely
+  // died: saying how explains the answers that never came.
+  static void note_early_end(CaseReport& c, const SessionEnd& ending) {
+    if (!ending.closed_early) return;
+    fail(c, "the helper stopped before the end of its input (it " +
+                (ending.exited ? describe_wait_status(ending.status) : std::string("closed its output")) + ")");
+  }
+
   static void fail(CaseReport& c, const std::string& why) {
     c.result = Result::Fail;
     c.detail += (c.detail.empty() ? "" : "; ") + why;
@@ -289,10 +297,11 @@ class Battery {
     for (const auto& probe : probes)
       if (probe.expect != Expect::ErrorOrNothing) required.push_back(probe.seq);
     session->wait_for(required);
-    session->end(grace());
+    const auto ending = session->end(grace());
     c.result = Result::Pass;
     check(c, *session, probes);
     record(c, *session);
+    note_early_end(c, ending);
     if (c.result == Result::Pass) c.detail = pass_detail;
   }
 
@@ -391,7 +400,7 @@ class Battery {
       if (!session) continue;
       session->send(LineBuilder("1").text(" INTF " + std::to_string(offered)).finish());
       session->wait_for({"1"});
-      session->end(grace());
+      const auto ending = session->end(grace());
       c.result = Result::Pass;
       const AnswerLine* line = session->answer("1");
       const std::string got = answer_text(line);
@@ -412,6 +421,7 @@ class Battery {
       } else {
         fail(c, "answered " + got + ": FAILURE is no answer to INTF");
       }
+      note_early_end(c, ending);
       record(c, *session);
     }
     // One helper version must explain every answer: v = min(offered, it).
@@ -549,10 +559,11 @@ class Battery {
     lines.push_back(vrfy("3", unknown_, right(primary()), Form::Natural));
     session->send(std::move(lines));
     session->wait_for({"2", "3"});
-    session->end(grace());
+    const auto ending = session->end(grace());
     c.result = Result::Pass;
     check(c, *session, {{"3", Expect::Error, "an unknown name (with the password of " + primary().address + ")"}});
     record(c, *session);
+    note_early_end(c, ending);
     if (c.result != Result::Pass) return;
     const AnswerLine* unknown = session->answer("3");
     const AnswerLine* wrong_answer = session->answer("2");
@@ -602,10 +613,11 @@ class Battery {
     if (!session) return;
     session->send(std::move(lines));
     session->wait_for(order);
-    session->end(grace());
+    const auto ending = session->end(grace());
     c.result = Result::Pass;
     check(c, *session, probes);
     record(c, *session);
+    note_early_end(c, ending);
     if (c.result != Result::Pass) return;
     // How many answers came before one of a request sent earlier.
     std::size_t overtaking = 0, highest_seen = 0;

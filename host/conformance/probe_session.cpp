@@ -92,6 +92,7 @@ bool ProbeSession::wait_for_any(const std::vector<std::string>& seqs, Clock::tim
 
 SessionEnd ProbeSession::end(std::chrono::milliseconds grace) {
   if (end_) return *end_;
+  const bool closed_early = output_closed_;
   // Closing the input is the host's shutdown signal; the helper answers
   // what it holds and exits.
   process_.close_input();
@@ -100,6 +101,7 @@ SessionEnd ProbeSession::end(std::chrono::milliseconds grace) {
   while (!output_closed_ && Clock::now() < deadline) pump(deadline, false);
   const auto ending = process_.end(std::max(Clock::duration::zero(), deadline - Clock::now()));
   SessionEnd result;
+  result.closed_early = closed_early;
   result.exited = ending.ran && !ending.killed;
   result.status = ending.status;
   result.took = Clock::now() - closed;

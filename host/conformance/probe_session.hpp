@@ -45,6 +45,7 @@ struct AnswerLine {
 };
 
 struct SessionEnd {
+  bool closed_early = false; // it closed its output (exited, most likely) before its input ended
   bool exited = false;       // ended by itself within the grace
   int status = 0;            // its wait status then
   Clock::duration took{};    // from the end of its input to its exit (or to the kill)

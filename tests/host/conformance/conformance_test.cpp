@@ -105,6 +105,22 @@ TEST_F(ConformanceKitBrokenHelpers, OneThatAnswersTwiceIsCaught) {
   }
 }
 
+TEST_F(ConformanceKitBrokenHelpers, OneThatDiesOnARequestIsReportedWithHowItEnded) {
+  const auto report = cf::run_conformance(kit_options(
+      {"perl", "-ne", "BEGIN { $| = 1 } if (/^(\\d+) INTF/) { print \"$1 OK 2\\n\" } else { kill 'KILL', $$ }"},
+      kit_accounts()));
+  ASSERT_TRUE(report.could_not_run.empty()) << report.could_not_run;
+  for (const auto& c : report.cases) {
+    if (c.name != "right-atom") continue;
+    EXPECT_EQ(c.result, cf::Result::Fail);
+    EXPECT_NE(c.detail.find("expected OK, got no answer"), std::string::npos) << c.detail;
+    EXPECT_NE(c.detail.find("the helper stopped before the end of its input (it ended by signal 9)"),
+              std::string::npos)
+        << c.detail;
+  }
+  EXPECT_EQ(report.exit_code(), 1);
+}
+
 // ---- helpers that cannot be run ----
 
 TEST(ConformanceKitUnrunnableHelper, IsNotFound) {
