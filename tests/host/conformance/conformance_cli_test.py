@@ -81,6 +81,16 @@ class ConformanceCommand(unittest.TestCase):
         self.assertIn("summary: 24 pass, 0 fail, 3 findings, 0 not applicable (exit 0)", text)
 
     def test_authd_passes(self):
+        report = self.run_authd("ok")
+        self.assertEqual(report["cases"][0]["detail"], 'answered "1 OK 1"')
+
+    def test_authd_passes_with_the_compat_intf_answer(self):
+        report = self.run_authd("intf")
+        for case in report["cases"][:3]:
+            self.assertIn("(the compat INTF form)", case["detail"])
+        self.assertEqual(report["cases"][2]["detail"], 'answered "1 INTF 2" (the compat INTF form)')
+
+    def run_authd(self, intf_reply):
         config = os.path.join(self.dir.name, "authd.toml")
         passwd = os.path.join(self.dir.name, "users.passwd")
         # authd reads {PLAIN} only with allow_weak_schemes: enough here,
@@ -90,12 +100,14 @@ class ConformanceCommand(unittest.TestCase):
                 f.write("%s:{PLAIN}%s\n" % (address, password))
         with open(config, "w") as f:
             f.write('[authd]\nlog = "syslog"\nallow_weak_schemes = true\nfailure_answer_time_ms = 100\n'
+                    'intf_reply = "%s"\n'
                     '[[backend]]\nname = "f"\ntype = "passwd-file"\npath = "%s"\n'
-                    '[[route]]\ndomains = ["*"]\nbackends = ["f"]\n' % passwd)
+                    '[[route]]\ndomains = ["*"]\nbackends = ["f"]\n' % (intf_reply, passwd))
         done = self.run_kit("--json", helper=[ARGS.authd, "--config", config])
         report = json.loads(done.stdout)
         self.assertEqual(done.returncode, 0, json.dumps(report, indent=1))
         self.assertEqual(report["summary"]["pass"], len(report["cases"]))
+        return report
 
     def test_a_helper_that_cannot_start(self):
         done = self.run_kit(helper=["/nonexistent/helper"])
