@@ -1,5 +1,8 @@
 // authhost: the reference server host.
 //   authhost replay SESSION.txt -- COMMAND [ARGS...]     run a scripted session against any helper
+//   authhost conformance --account NAME@DOMAIN --password-file FILE ... -- COMMAND [ARGS...]
+//                                                         check any helper against the protocol: a report
+//                                                         card (cli/conformance_command.hpp, docs/conformance.md)
 //   authhost --data DIR init --main-domain DOMAIN         create a data directory
 //   authhost --data DIR login NAME@DOMAIN [--method ...]  one login through the whole path
 //   authhost --data DIR domain|account|settings|rights|unlock ...
@@ -28,6 +31,7 @@
 
 #include "host/admin/admin_client.hpp"
 #include "host/admin/admin_server.hpp"
+#include "host/cli/conformance_command.hpp"
 #include "host/cli/pki_commands.hpp"
 #include "host/fronts/front_server.hpp"
 #include "host/login/client_addresses.hpp"
@@ -315,6 +319,7 @@ struct CommandLine {
   CLI::App* serve_cmd = nullptr;
   CLI::App* admin_cmd = nullptr;
   cli::PkiCommandLine pki{};
+  cli::ConformanceCommandLine conformance{};
 };
 
 // replay, init, login, serve and admin: the commands that are programs of their own.
@@ -520,12 +525,14 @@ int main(int argc, char** argv) {
   app.add_option("--as", c.common.as, "administrative commands: the calling account (default postmaster@<main domain>)");
   app.add_flag("-v,--verbose", c.common.verbose, "log what the host does to standard error");
   add_program_commands(app, c);
+  cli::add_conformance_command(app, c.conformance);
   add_local_commands(app, c);
   cli::add_pki_commands(app, c.pki);
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (c.replay_cmd->parsed()) return replay(c.session, c.command, c.timeout_ms, c.common.verbose);
+    if (c.conformance.app->parsed()) return cli::run_conformance_command(c.conformance);
     if (c.init_cmd->parsed()) return run_init(c.common, c.main_domain, c.postmaster_password);
     if (c.login_cmd->parsed()) return run_login(c.common, c.login);
     if (c.serve_cmd->parsed()) return run_serve(c.common, c.serve);

@@ -138,6 +138,10 @@ void append_quoted_argument(std::string& out, std::string_view bytes) {
     out.append(bytes);
     return;
   }
+  append_quoted_string(out, bytes);
+}
+
+void append_quoted_string(std::string& out, std::string_view bytes) {
   out.push_back('"');
   for (const char c : bytes) {
     const auto byte = static_cast<unsigned char>(c);

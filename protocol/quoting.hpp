@@ -37,4 +37,8 @@ bool is_atom(std::string_view bytes) noexcept;
 std::string quote_argument(std::string_view bytes);
 void append_quoted_argument(std::string& out, std::string_view bytes);
 
+// Encode `bytes` as a quoted string even when it could travel as an atom
+// (the same escapes as above); an empty `bytes` gives "".
+void append_quoted_string(std::string& out, std::string_view bytes);
+
 }  // namespace authd::protocol

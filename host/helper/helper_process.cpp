@@ -51,21 +51,30 @@ std::optional<std::string> HelperProcess::start() {
   return std::nullopt;
 }
 
-std::string HelperProcess::stop(std::chrono::steady_clock::duration grace, const std::string& why_killed) {
+HelperProcess::~HelperProcess() {
+  if (pid_ > 0) end(std::chrono::steady_clock::duration::zero());
+}
+
+HelperProcess::Ending HelperProcess::end(std::chrono::steady_clock::duration grace) {
   input_.reset();
-  std::string said;
+  Ending ending;
   if (pid_ > 0) {
-    int status = 0;
-    const std::string who = name() + " (pid " + std::to_string(pid_) + ")";
-    switch (stop_and_reap(pid_, grace, status)) {
-      case ChildEnd::Exited: said = who + " " + describe_exit(status); break;
-      case ChildEnd::Killed: said = who + " " + why_killed + ": killed"; break;
+    switch (stop_and_reap(pid_, grace, ending.status)) {
+      case ChildEnd::Exited: ending.ran = true; break;
+      case ChildEnd::Killed: ending.ran = ending.killed = true; break;
       case ChildEnd::Gone: break;
     }
   }
   pid_ = -1;
   output_.reset();
-  return said;
+  return ending;
+}
+
+std::string HelperProcess::stop(std::chrono::steady_clock::duration grace, const std::string& why_killed) {
+  const std::string who = pid_ > 0 ? name() + " (pid " + std::to_string(pid_) + ")" : std::string();
+  const Ending ending = end(grace);
+  if (!ending.ran) return {};
+  return who + " " + (ending.killed ? why_killed + ": killed" : describe_exit(ending.status));
 }
 
 }  // namespace authd::host

@@ -21,6 +21,8 @@ class HelperProcess {
   HelperProcess(std::vector<std::string> command, std::string stderr_path);
   HelperProcess(const HelperProcess&) = delete;
   HelperProcess& operator=(const HelperProcess&) = delete;
+  // A helper still running is killed and reaped: none outlives its object.
+  ~HelperProcess();
 
   // "helper 'program'", for log lines.
   std::string name() const { return "helper '" + command_[0] + "'"; }
@@ -42,6 +44,16 @@ class HelperProcess {
   // `why_killed` when it had to be killed), or an empty string when there
   // was no process.
   std::string stop(std::chrono::steady_clock::duration grace, const std::string& why_killed);
+
+  // How a helper ended under end().
+  struct Ending {
+    bool ran = false;     // there was a process to end
+    bool killed = false;  // still running after the grace: SIGKILLed
+    int status = 0;       // the wait status (WIFEXITED...) when it ended by itself
+  };
+  // stop() for callers that judge the ending themselves: the same steps,
+  // the outcome as a value.
+  Ending end(std::chrono::steady_clock::duration grace);
 
  private:
   std::vector<std::string> command_;

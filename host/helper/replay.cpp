@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "base/fd.hpp"
+#include "host/helper/pipe_signal.hpp"
 #include "host/helper/spawn_limits.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/line_reader.hpp"
@@ -127,23 +128,6 @@ class Matcher {
 }  // namespace
 
 namespace {
-
-// A helper must not end the caller with SIGPIPE when it exits early.
-class PipeSignalBlocked {
- public:
-  PipeSignalBlocked() {
-    sigset_t pipe_signal;
-    sigemptyset(&pipe_signal);
-    sigaddset(&pipe_signal, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous_);
-  }
-  PipeSignalBlocked(const PipeSignalBlocked&) = delete;
-  PipeSignalBlocked& operator=(const PipeSignalBlocked&) = delete;
-  ~PipeSignalBlocked() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
-
- private:
-  sigset_t previous_;
-};
 
 // The helper under test: its process and our ends of its pipes.
 struct RunningHelper {

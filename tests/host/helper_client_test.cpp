@@ -607,6 +607,17 @@ TEST(Replay, ReportsMismatches) {
 }
 
 
+TEST(Replay, AHelperThatExitsBeforeReadingDoesNotEndTheHost) {
+  // Writing to it raises SIGPIPE; the signal, blocked meanwhile, must not
+  // be delivered when the replay restores the signal mask.
+  std::string session;
+  for (int i = 0; i < 5000; ++i) session += "I: " + std::to_string(i) + " VRFY a@b " + std::string(64, 'x') + "\n";
+  session += "O: 0 OK\n";
+  const auto result = replay_session(session, {"/bin/true"}, 2000ms);
+  EXPECT_EQ(result.as_expected, 0u);
+  EXPECT_FALSE(result.mismatches.empty());
+}
+
 TEST(Replay, CountsExpectedAnswersNotInformationLines) {
   const auto result = replay_session("I: 1 INTF 2\nO: 1 OK 2\nI: 2 VRFY a@b c\nO: 2 OK\n", {fake, "chatty"}, 5000ms);
   EXPECT_TRUE(result.mismatches.empty());

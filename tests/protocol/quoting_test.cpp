@@ -209,6 +209,33 @@ TEST(QuoteArgument, AppendsToExistingText) {
   EXPECT_EQ(out, R"(1 VRFY a@b "p w"x)");
 }
 
+TEST(QuotedString, QuotesEvenAnAtom) {
+  std::string out;
+  append_quoted_string(out, "dsyui134");
+  EXPECT_EQ(out, R"("dsyui134")");
+  out.clear();
+  append_quoted_string(out, "");
+  EXPECT_EQ(out, R"("")");
+  out.clear();
+  append_quoted_string(out, "a\"b\\c\x01");
+  EXPECT_EQ(out, R"("a\"b\\c\001")");
+}
+
+TEST(QuotedString, RoundTripsEveryByte) {
+  std::string all;
+  for (int c = 1; c < 256; ++c) all.push_back(static_cast<char>(c));
+  for (const std::string& bytes : {all, std::string("plain"), std::string("\xc3\xa9t\xc3\xa9")}) {
+    std::string quoted;
+    append_quoted_string(quoted, bytes);
+    ASSERT_EQ(quoted.front(), '"');
+    std::string_view rest = quoted;
+    std::string decoded;
+    ASSERT_EQ(next_argument(rest, decoded), ArgumentStatus::Ok) << quoted;
+    EXPECT_EQ(decoded, bytes);
+    EXPECT_TRUE(rest.empty());
+  }
+}
+
 void expect_round_trip(const std::string& bytes) {
   const std::string quoted = quote_argument(bytes);
   std::string_view rest = quoted;
