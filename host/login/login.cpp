@@ -315,6 +315,7 @@ class LoginPath {
     result_.detail = std::move(detail);
     if (hide) {
       result_.text = login_text::hidden;
+      if (service_.in_outage()) answer_as_temporary();
       hold();
       return result_;
     }
@@ -334,17 +335,26 @@ class LoginPath {
     if (request_.hold_answer) std::this_thread::sleep_until(result_.answer_at);
   }
 
+  // With hiding on during an outage (login.hpp): the temporary answer, for
+  // every name alike.
+  void answer_as_temporary() {
+    result_.status = LoginStatus::TempFail;
+    result_.text = login_text::temporary;
+    result_.detail = "answered as a temporary failure while a backend fails (HideUnknownAccounts): " + result_.detail;
+  }
+
   LoginResult temp_fail(std::string detail) {
+    service_.note_outage();
     if (server_.boolean(setting::hide_unknown)) {
       // Only a name that exists gets as far as a password check that can
       // fail for now (and with ConsultExternalAuthenticator, only an unknown
       // one asks NEW): with hiding on, the answer and its time must not tell
-      // which. Not counted toward the lockout: the slot was given back as a
-      // temporary failure.
-      result_.status = LoginStatus::Rejected;
+      // which, so from now on every failure is answered this way for a while
+      // (note_outage). Not counted toward the lockout: the slot was given
+      // back as a temporary failure.
       result_.why = RejectWhy::Unavailable;
-      result_.text = login_text::hidden;
-      result_.detail = "temporary failure, answered as a rejection (HideUnknownAccounts): " + detail;
+      result_.detail = std::move(detail);
+      answer_as_temporary();
       hold();
       return result_;
     }
@@ -371,6 +381,15 @@ LoginService::LoginService(Store& store, HelperSource helpers, Logger log)
 
 void LoginService::log(std::string_view line) const {
   if (log_) log_(line);
+}
+
+void LoginService::note_outage() noexcept {
+  last_outage_.store(std::max<std::int64_t>(1, Clock::now().time_since_epoch().count()), std::memory_order_relaxed);
+}
+
+bool LoginService::in_outage() const noexcept {
+  const auto last = last_outage_.load(std::memory_order_relaxed);
+  return last != 0 && Clock::now() - Clock::time_point(Clock::duration(last)) < outage_answer_window;
 }
 
 LoginResult LoginService::login(const LoginRequest& request) {

@@ -28,6 +28,12 @@
 // FailureAnswerTime has passed since the request came in, so that the time
 // does not tell them apart either. (A temporary failure is still not counted
 // toward the lockout; the log says what happened.)
+// Outages with hiding on: once a backend could not decide (the helper or
+// PAM failed or was silent), every failure of every name is answered as a
+// temporary failure, held the same way, until outage_answer_window has
+// passed without another one. A client whose password could not be checked
+// is told to try again instead of being told it is wrong, and, since the
+// answer then holds for every name, it still does not tell which exist.
 #pragma once
 
 #include <atomic>
@@ -74,7 +80,9 @@ enum class LoginStatus {
 enum class PasswordKind { None, Internal, OS, External };
 
 // Unavailable: a temporary failure answered as a rejection because
-// HideUnknownAccounts is on (never counted toward the lockout).
+// HideUnknownAccounts is on (never counted toward the lockout); with
+// hiding on during an outage, a failure of any kind answered as temporary
+// keeps its reason here.
 enum class RejectWhy { None, UnknownName, WrongPassword, Suspended, SecureMethodRequired, Unavailable };
 
 struct LoginResult {
@@ -114,6 +122,10 @@ struct LoginCounts {
 // The login service: it runs the path above for each login, owns the
 // lockout and the client address list as last parsed, and counts outcomes.
 // The host facade (host.hpp) holds one and passes logins to it.
+// How long after a backend last could not decide every hidden failure is
+// answered as temporary (HideUnknownAccounts).
+inline constexpr std::chrono::seconds outage_answer_window{60};
+
 class LoginService {
  public:
   using Logger = std::function<void(std::string_view)>;
@@ -140,6 +152,8 @@ class LoginService {
   std::shared_ptr<const std::vector<IpNetwork>> client_networks(const std::string& list);
   void count(LoginStatus status) noexcept;
   void log(std::string_view line) const;
+  void note_outage() noexcept;
+  bool in_outage() const noexcept;
 
   Store& store_;
   HelperSource helpers_;
@@ -151,6 +165,8 @@ class LoginService {
   // PAM transactions running, for OSPasswordMaxConcurrent: one bound across
   // every login of this host.
   std::atomic<std::int64_t> pam_active_{0};
+  // steady_clock ticks of the last temporary failure of a backend; 0: none.
+  std::atomic<std::int64_t> last_outage_{0};
   // Relaxed: they are statistics, ordering nothing.
   std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, temp_failed_{0}, address_refused_{0};
 };

@@ -76,9 +76,13 @@ TEST_F(OsPassword, APamFaultIsTemporaryAndNotCounted) {
   ASSERT_TRUE(set(*host, {}, "HideUnknownAccounts", "false").ok());
   for (int i = 0; i < 3; ++i) EXPECT_EQ(login("joe@example.com", "os pass").status, LoginStatus::TempFail);
   EXPECT_FALSE(host->store().lockout("joe@example.com"));
-  // Hiding answers it as the uniform rejection, still not counted.
+  // With hiding on it is temporary too (for every name while it lasts), still not counted.
   ASSERT_TRUE(set(*host, {}, "HideUnknownAccounts", "true").ok());
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(login("joe@example.com", "os pass").why, RejectWhy::Unavailable);
+  for (int i = 0; i < 3; ++i) {
+    const auto r = login("joe@example.com", "os pass");
+    EXPECT_EQ(r.why, RejectWhy::Unavailable);
+    EXPECT_EQ(r.status, LoginStatus::TempFail);
+  }
   EXPECT_FALSE(host->store().lockout("joe@example.com"));
   ASSERT_TRUE(set(*host, {}, "OSPasswordService", pam_env::service::matrix).ok());
   EXPECT_EQ(login("joe@example.com", "os pass").status, LoginStatus::Accepted);

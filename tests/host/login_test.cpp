@@ -445,10 +445,10 @@ TEST(LoginTool, ExitStatusSaysHowItWent) {
   hide("false");
   EXPECT_EQ(run_login(dir, "ext@example.com", "any\\n", out), 2) << out;
   EXPECT_EQ(out.rfind("FAILURE ", 0), 0u) << out;
-  // Hiding turns the temporary failure into the uniform rejection.
+  // With hiding on it stays temporary (and so, for a while, does every failure).
   hide("true");
-  EXPECT_EQ(run_login(dir, "ext@example.com", "any\\n", out), 1) << out;
-  EXPECT_EQ(out, "ERROR incorrect account name or password\n");
+  EXPECT_EQ(run_login(dir, "ext@example.com", "any\\n", out), 2) << out;
+  EXPECT_EQ(out.rfind("FAILURE ", 0), 0u) << out;
   EXPECT_EQ(run_login(dir, "alice@example.com --method cram-md5", "right\\n", out), 0) << out;
   EXPECT_EQ(run_login(dir, "alice@example.com --method apop", "right\\n", out), 0) << out;
   EXPECT_EQ(run_login(dir, "alice@example.com --method apop", "wrong\\n", out), 1) << out;
@@ -469,8 +469,9 @@ TEST(LoginTool, ExitStatusSaysHowItWent) {
 }
 
 // With hiding on, a helper that fails must not tell an existing account (its
-// password could not be checked) from an unknown name: same answer, same
-// status, both held to FailureAnswerTime; the failure is still not counted.
+// password could not be checked) from an unknown name: both get the
+// temporary answer, held to FailureAnswerTime; the failure is still not
+// counted.
 TEST_F(External, WhileTheHelperFailsHidingGivesOneAnswerInOneTime) {
   server_setting(*host, "FailedLoginLimit", "2");
   server_setting(*host, "FailureAnswerTime", "300ms");
@@ -483,8 +484,8 @@ TEST_F(External, WhileTheHelperFailsHidingGivesOneAnswerInOneTime) {
   for (int i = 0; i < 3; ++i) {
     const auto [existing, existing_time] = timed("user2@domain2.com");
     const auto [unknown, unknown_time] = timed("nobody@domain2.com");
-    EXPECT_EQ(existing.status, LoginStatus::Rejected);
-    EXPECT_EQ(existing.text, login_text::hidden);
+    EXPECT_EQ(existing.status, LoginStatus::TempFail);
+    EXPECT_EQ(existing.text, login_text::temporary);
     EXPECT_EQ(existing.why, RejectWhy::Unavailable);
     EXPECT_EQ(unknown.status, existing.status);
     EXPECT_EQ(unknown.text, existing.text);
@@ -504,6 +505,7 @@ TEST_F(External, WhileTheHelperFailsHidingGivesOneAnswerInOneTime) {
   EXPECT_EQ(asked.why, RejectWhy::Unavailable) << asked.detail;
   EXPECT_NE(asked.detail.find("NEW sent"), std::string::npos) << asked.detail;
   EXPECT_EQ(wrong.why, RejectWhy::WrongPassword) << wrong.detail;
+  EXPECT_EQ(asked.status, LoginStatus::TempFail);
   EXPECT_EQ(asked.status, wrong.status);
   EXPECT_EQ(asked.text, wrong.text);
   EXPECT_GE(asked_time, std::chrono::milliseconds(300));
